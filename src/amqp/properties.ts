@@ -1,0 +1,86 @@
+// Reads single properties out of a content header's raw property bytes without decoding the rest.
+// Messages keep their properties as received; the broker only looks at the few it acts on.
+import { Reader } from './codec.js';
+import { BasicPropertyFlag, BasicPropertyOrder, decodeBasicProperties, type BasicProperties } from './spec.js';
+
+/** Offset of the property with the given flag bit in raw (flags word first), or -1 when absent. */
+export function propertyOffset(raw: Buffer, flag: number): number {
+  if (raw.length < 2) return -1;
+  const flags = raw.readUInt16BE(0);
+  if ((flags & flag) === 0) return -1;
+  let off = 2;
+  for (let i = 0; i < BasicPropertyOrder.length; i++) {
+    const bit = 0x8000 >> i;
+    if (bit === flag) return off;
+    if ((flags & bit) === 0) continue;
+    switch (BasicPropertyOrder[i]) {
+      case 'shortstr':
+        off += 1 + raw[off];
+        break;
+      case 'table':
+        off += 4 + raw.readUInt32BE(off);
+        break;
+      case 'octet':
+        off += 1;
+        break;
+      case 'timestamp':
+        off += 8;
+        break;
+    }
+  }
+  return -1;
+}
+
+export function deliveryModeOf(raw: Buffer): number {
+  const off = propertyOffset(raw, BasicPropertyFlag.DeliveryMode);
+  return off < 0 ? 0 : raw[off];
+}
+
+export function priorityOf(raw: Buffer): number | undefined {
+  const off = propertyOffset(raw, BasicPropertyFlag.Priority);
+  return off < 0 ? undefined : raw[off];
+}
+
+export function shortstrPropertyOf(raw: Buffer, flag: number): string | undefined {
+  const off = propertyOffset(raw, flag);
+  return off < 0 ? undefined : raw.toString('utf8', off + 1, off + 1 + raw[off]);
+}
+
+const reader = new Reader();
+
+/** Decodes all properties; for the rare paths (headers exchange, management) that need them. */
+export function decodeProperties(raw: Buffer): BasicProperties {
+  return decodeBasicProperties(reader.reset(raw, 0, raw.length));
+}
+
+/**
+ * Checks that the present properties fit inside raw, without decoding them, so later single-property
+ * reads cannot run past the end. Table contents are checked when a table is actually decoded.
+ */
+export function propertiesFit(raw: Buffer): boolean {
+  if (raw.length < 2) return false;
+  const flags = raw.readUInt16BE(0);
+  if (flags & 0x3) return false; // the reserved bit and a continuation word: no client sends them
+  let off = 2;
+  for (let i = 0; i < BasicPropertyOrder.length; i++) {
+    if ((flags & (0x8000 >> i)) === 0) continue;
+    switch (BasicPropertyOrder[i]) {
+      case 'shortstr':
+        if (off + 1 > raw.length) return false;
+        off += 1 + raw[off];
+        break;
+      case 'table':
+        if (off + 4 > raw.length) return false;
+        off += 4 + raw.readUInt32BE(off);
+        break;
+      case 'octet':
+        off += 1;
+        break;
+      case 'timestamp':
+        off += 8;
+        break;
+    }
+    if (off > raw.length) return false;
+  }
+  return off === raw.length;
+}

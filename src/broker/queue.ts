@@ -1,0 +1,151 @@
+// A queue: messages in order, consumers served round-robin as their credit allows, and the
+// bookkeeping of deliveries awaiting acknowledgement (which the delivering channel holds).
+import type { FieldTable } from '../amqp/field-table.js';
+import type { Consumer } from './consumer.js';
+import { Deque } from './deque.js';
+import { QueuedMessage, type Message } from './message.js';
+
+/** How a queue tells its owner about life-cycle events (auto-delete), without knowing the vhost. */
+export interface QueueOwner {
+  queueUnused(q: Queue): void;
+}
+
+export class Queue {
+  readonly kind = 'queue' as const;
+  readonly ready = new Deque<QueuedMessage>();
+  consumers: Consumer[] = [];
+  /** Deliveries waiting for ack/nack/reject. */
+  unackedCount = 0;
+  routePass = 0;
+  deleted = false;
+  /** Auto-delete applies only once a queue has had a consumer. */
+  private hadConsumer = false;
+  private nextSeq = 1;
+  private rrIndex = 0;
+  /** Re-entrancy guard: delivering can trigger flushes that call back into dispatch. */
+  private dispatching = false;
+
+  // Counters for statistics (management API).
+  publishCount = 0;
+  deliverCount = 0;
+  ackCount = 0;
+
+  constructor(
+    readonly owner: QueueOwner,
+    readonly vhost: string,
+    readonly name: string,
+    readonly durable: boolean,
+    /** Id of the connection that owns an exclusive queue, or 0. */
+    readonly exclusiveOwner: number,
+    readonly autoDelete: boolean,
+    readonly args: FieldTable,
+  ) {}
+
+  get messageCount(): number {
+    return this.ready.length;
+  }
+
+  get consumerCount(): number {
+    return this.consumers.length;
+  }
+
+  get hasExclusiveConsumer(): boolean {
+    return this.consumers.length === 1 && this.consumers[0].exclusive;
+  }
+
+  enqueue(msg: Message): void {
+    this.publishCount++;
+    const qm = new QueuedMessage(msg, this.nextSeq++);
+    this.ready.push(qm);
+    if (this.consumers.length > 0) this.dispatch();
+  }
+
+  /** Delivers ready messages while some consumer has credit. */
+  dispatch(): void {
+    if (this.dispatching || this.deleted) return;
+    this.dispatching = true;
+    try {
+      while (this.ready.length > 0) {
+        const c = this.nextConsumer();
+        if (!c) break;
+        const qm = this.ready.shift()!;
+        this.handOver(c, qm);
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  /** Round-robin over consumers with credit, starting after the last one served. */
+  private nextConsumer(): Consumer | undefined {
+    const n = this.consumers.length;
+    for (let i = 0; i < n; i++) {
+      const idx = (this.rrIndex + i) % n;
+      const c = this.consumers[idx];
+      if (c.hasCredit()) {
+        this.rrIndex = (idx + 1) % n;
+        return c;
+      }
+    }
+    return undefined;
+  }
+
+  private handOver(c: Consumer, qm: QueuedMessage): void {
+    this.deliverCount++;
+    if (!c.noAck) {
+      c.unacked++;
+      this.unackedCount++;
+    }
+    c.sink.deliver(c, qm);
+    qm.deliveryCount++;
+  }
+
+  /** basic.get: the head message, now counted as delivered (and unacked unless noAck). */
+  get(noAck: boolean): QueuedMessage | undefined {
+    const qm = this.ready.shift();
+    if (!qm) return undefined;
+    this.deliverCount++;
+    if (!noAck) this.unackedCount++;
+    return qm;
+  }
+
+  /** A delivery was acked (or dropped by nack/reject without requeue). */
+  settle(consumer: Consumer | null): void {
+    this.ackCount++;
+    this.unackedCount--;
+    if (consumer) consumer.unacked--;
+  }
+
+  /** Puts deliveries back at their original positions; they are redelivered with redelivered=true. */
+  requeue(qm: QueuedMessage, consumer: Consumer | null): void {
+    this.unackedCount--;
+    if (consumer) consumer.unacked--;
+    if (this.deleted) return;
+    const tail = this.ready.length > 0 ? this.ready.at(this.ready.length - 1) : undefined;
+    if (!tail || tail.seq < qm.seq) this.ready.push(qm);
+    else this.ready.insertBefore(qm, (m) => m.seq > qm.seq);
+  }
+
+  addConsumer(c: Consumer): void {
+    this.consumers.push(c);
+    this.hadConsumer = true;
+    this.dispatch();
+  }
+
+  removeConsumer(c: Consumer): void {
+    const i = this.consumers.indexOf(c);
+    if (i < 0) return;
+    this.consumers.splice(i, 1);
+    if (this.rrIndex > i) this.rrIndex--;
+    if (this.consumers.length === 0) {
+      this.rrIndex = 0;
+      if (this.autoDelete && this.hadConsumer) this.owner.queueUnused(this);
+    }
+  }
+
+  purge(): number {
+    const n = this.ready.length;
+    this.ready.clear();
+    return n;
+  }
+}

@@ -1,0 +1,321 @@
+// A virtual host: its exchanges, queues and bindings, and the operations AMQP performs on them, with
+// RabbitMQ's checks, reply codes and reply texts. Knows nothing of sockets or frames.
+import { randomBytes } from 'node:crypto';
+import { stringOf, tablesEqual, type FieldTable } from '../amqp/field-table.js';
+import { Binding, type Destination } from './binding.js';
+import { AmqpError, accessRefused, noExchange, noQueue, precondition, resourceLocked } from './errors.js';
+import { Exchange } from './exchange.js';
+import { routerFor } from './exchanges/index.js';
+import type { Message } from './message.js';
+import { assertQueueArgumentsEquivalent, validateQueueArguments } from './queue-arguments.js';
+import { Queue, type QueueOwner } from './queue.js';
+import { RouteSet } from './route-set.js';
+
+const PREDECLARED: [string, string, boolean][] = [
+  ['amq.direct', 'direct', false],
+  ['amq.fanout', 'fanout', false],
+  ['amq.topic', 'topic', false],
+  ['amq.headers', 'headers', false],
+  ['amq.match', 'headers', false],
+  ['amq.rabbitmq.trace', 'topic', true],
+];
+
+export interface DeclaredQueue {
+  queue: Queue;
+  messageCount: number;
+  consumerCount: number;
+}
+
+/** Server-named queues and consumer tags: a prefix and 16 random bytes in URL-safe base64, as RabbitMQ. */
+export function generatedName(prefix: string): string {
+  return `${prefix}-${randomBytes(16).toString('base64url')}`;
+}
+
+export class VHost implements QueueOwner {
+  readonly exchanges = new Map<string, Exchange>();
+  readonly queues = new Map<string, Queue>();
+  readonly defaultExchange: Exchange;
+  /** Reused by every publish: routing allocates nothing per message. */
+  private readonly routeSet = new RouteSet();
+  private readonly scratch: Binding[] = [];
+
+  constructor(readonly name: string) {
+    this.defaultExchange = new Exchange(name, '', 'direct', true, false, false, new Map(), routerFor('direct'));
+    this.exchanges.set('', this.defaultExchange);
+    for (const [n, type, internal] of PREDECLARED) {
+      this.exchanges.set(n, new Exchange(name, n, type, true, false, internal, new Map(), routerFor(type)));
+    }
+  }
+
+  // ---- names as RabbitMQ renders them in reply texts ----
+
+  describeQueue(name: string): string {
+    return `queue '${name}' in vhost '${this.name}'`;
+  }
+
+  describeExchange(name: string): string {
+    return `exchange '${name}' in vhost '${this.name}'`;
+  }
+
+  private checkNotDefault(name: string): void {
+    if (name === '') throw accessRefused('operation not permitted on the default exchange');
+  }
+
+  private checkName(kind: 'exchange' | 'queue', name: string): void {
+    if (name.startsWith('amq.')) throw accessRefused(`${kind} name '${name}' contains reserved prefix 'amq.*'`);
+  }
+
+  // ---- exchanges ----
+
+  exchangeOrDie(name: string): Exchange {
+    const x = this.exchanges.get(name);
+    if (!x) throw noExchange(name, this.name);
+    return x;
+  }
+
+  declareExchange(
+    name: string,
+    type: string,
+    passive: boolean,
+    durable: boolean,
+    autoDelete: boolean,
+    internal: boolean,
+    args: FieldTable,
+  ): Exchange {
+    if (passive) {
+      this.checkNotDefault(name);
+      return this.exchangeOrDie(name);
+    }
+    const router = routerFor(type); // 503 for an unknown type comes first, as in RabbitMQ
+    this.checkNotDefault(name);
+    const existing = this.exchanges.get(name);
+    if (existing) {
+      this.assertExchangeEquivalent(existing, type, durable, autoDelete, internal, args);
+      return existing;
+    }
+    this.checkName('exchange', name);
+    const ae = args.get('alternate-exchange');
+    if (ae && stringOf(ae) === undefined) {
+      throw precondition(`invalid arg 'alternate-exchange' for ${this.describeExchange(name)}: {unacceptable_type,${ae.type}}`);
+    }
+    const x = new Exchange(this.name, name, type, durable, autoDelete, internal, args, router);
+    this.exchanges.set(name, x);
+    return x;
+  }
+
+  private assertExchangeEquivalent(
+    x: Exchange,
+    type: string,
+    durable: boolean,
+    autoDelete: boolean,
+    internal: boolean,
+    args: FieldTable,
+  ): void {
+    const what = this.describeExchange(x.name);
+    const field = (key: string, current: unknown, received: unknown) => {
+      if (current !== received) {
+        throw precondition(`inequivalent arg '${key}' for ${what}: received '${received}' but current is '${current}'`);
+      }
+    };
+    field('type', x.type, type);
+    field('durable', x.durable, durable);
+    field('auto_delete', x.autoDelete, autoDelete);
+    field('internal', x.internal, internal);
+    const a = x.args.get('alternate-exchange');
+    const b = args.get('alternate-exchange');
+    if ((a || b) && !(a && b && tablesEqual(new Map([['k', a]]), new Map([['k', b]])))) {
+      const show = (f: typeof a) => (f ? `the value '${stringOf(f)}' of type 'longstr'` : 'none');
+      throw precondition(`inequivalent arg 'alternate-exchange' for ${what}: received ${show(b)} but current is ${show(a)}`);
+    }
+  }
+
+  deleteExchange(name: string, ifUnused: boolean): void {
+    this.checkNotDefault(name);
+    if (name.startsWith('amq.')) throw accessRefused(`deletion of system ${this.describeExchange(name)} not allowed`);
+    const x = this.exchanges.get(name);
+    if (!x) return; // deleting what is not there succeeds, as in RabbitMQ 3.x
+    if (ifUnused && x.bindings.length > 0) throw precondition(`${this.describeExchange(name)} in use`);
+    this.removeExchange(x);
+  }
+
+  private removeExchange(x: Exchange): void {
+    this.exchanges.delete(x.name);
+    for (const b of [...x.bindings]) this.removeBindingObject(b);
+    for (const b of [...x.incoming]) this.removeBindingObject(b);
+  }
+
+  // ---- queues ----
+
+  /** The queue, or 404; and 405 if it is exclusive to another connection. */
+  queueFor(name: string, connectionId: number): Queue {
+    const q = this.queues.get(name);
+    if (!q) throw noQueue(name, this.name);
+    this.checkExclusiveAccess(q, connectionId);
+    return q;
+  }
+
+  private checkExclusiveAccess(q: Queue, connectionId: number): void {
+    if (q.exclusiveOwner !== 0 && q.exclusiveOwner !== connectionId) throw this.locked(q.name);
+  }
+
+  private locked(name: string): AmqpError {
+    return resourceLocked(
+      `cannot obtain exclusive access to locked ${this.describeQueue(name)}. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
+    );
+  }
+
+  declareQueue(
+    name: string,
+    passive: boolean,
+    durable: boolean,
+    exclusive: boolean,
+    autoDelete: boolean,
+    args: FieldTable,
+    connectionId: number,
+  ): DeclaredQueue {
+    if (passive) {
+      const q = this.queueFor(name, connectionId);
+      return { queue: q, messageCount: q.messageCount, consumerCount: q.consumerCount };
+    }
+    // Exclusive queues are never durable: they cannot outlive their connection.
+    const isDurable = durable && !exclusive;
+    if (name === '') name = generatedName('amq.gen');
+    else this.checkName('queue', name);
+    const owner = exclusive ? connectionId : 0;
+    const existing = this.queues.get(name);
+    if (existing) {
+      if (existing.exclusiveOwner !== owner) throw this.locked(name);
+      const what = this.describeQueue(name);
+      if (existing.durable !== isDurable) {
+        throw precondition(`inequivalent arg 'durable' for ${what}: received '${isDurable}' but current is '${existing.durable}'`);
+      }
+      if (existing.autoDelete !== autoDelete) {
+        throw precondition(`inequivalent arg 'auto_delete' for ${what}: received '${autoDelete}' but current is '${existing.autoDelete}'`);
+      }
+      assertQueueArgumentsEquivalent(existing.args, args, what);
+      return { queue: existing, messageCount: existing.messageCount, consumerCount: existing.consumerCount };
+    }
+    validateQueueArguments(args, this.describeQueue(name));
+    const q = new Queue(this, this.name, name, isDurable, owner, autoDelete, args);
+    this.queues.set(name, q);
+    return { queue: q, messageCount: 0, consumerCount: 0 };
+  }
+
+  /** Returns the number of messages the queue held. Deleting a missing queue succeeds with 0. */
+  deleteQueue(name: string, ifUnused: boolean, ifEmpty: boolean, connectionId: number): number {
+    const q = this.queues.get(name);
+    if (!q) return 0;
+    this.checkExclusiveAccess(q, connectionId);
+    if (ifUnused && q.consumerCount > 0) throw precondition(`${this.describeQueue(name)} in use`);
+    if (ifEmpty && q.messageCount > 0) throw precondition(`${this.describeQueue(name)} not empty`);
+    return this.removeQueue(q);
+  }
+
+  purgeQueue(name: string, connectionId: number): number {
+    return this.queueFor(name, connectionId).purge();
+  }
+
+  private removeQueue(q: Queue): number {
+    const count = q.messageCount;
+    this.queues.delete(q.name);
+    q.deleted = true;
+    for (const x of this.exchanges.values()) {
+      for (let i = x.bindings.length - 1; i >= 0; i--) {
+        if (x.bindings[i].destination === q) this.removeBindingObject(x.bindings[i]);
+      }
+    }
+    const consumers = q.consumers;
+    q.consumers = [];
+    for (const c of consumers) c.sink.cancelledByBroker(c);
+    q.purge();
+    return count;
+  }
+
+  /** QueueOwner: an auto-delete queue lost its last consumer. */
+  queueUnused(q: Queue): void {
+    if (!q.deleted) this.removeQueue(q);
+  }
+
+  /** Deletes the exclusive queues of a connection that has closed. */
+  connectionClosed(connectionId: number): void {
+    for (const q of [...this.queues.values()]) if (q.exclusiveOwner === connectionId) this.removeQueue(q);
+  }
+
+  // ---- bindings ----
+
+  private bindingEnds(source: string, destination: string, toQueue: boolean, connectionId: number): [Exchange, Destination] {
+    this.checkNotDefault(source);
+    if (!toQueue) this.checkNotDefault(destination);
+    const x = this.exchanges.get(source);
+    let d: Destination | undefined;
+    if (toQueue) {
+      const q = this.queues.get(destination);
+      if (q) this.checkExclusiveAccess(q, connectionId);
+      d = q;
+    } else d = this.exchanges.get(destination);
+    if (!x) throw noExchange(source, this.name);
+    if (!d) throw toQueue ? noQueue(destination, this.name) : noExchange(destination, this.name);
+    return [x, d];
+  }
+
+  bind(source: string, destination: string, toQueue: boolean, routingKey: string, args: FieldTable, connectionId: number): void {
+    const [x, d] = this.bindingEnds(source, destination, toQueue, connectionId);
+    if (x.findBinding(d, routingKey, args)) return;
+    const b = new Binding(x, d, routingKey, args);
+    x.addBinding(b);
+    if (d.kind === 'exchange') d.incoming.push(b);
+  }
+
+  unbind(source: string, destination: string, toQueue: boolean, routingKey: string, args: FieldTable, connectionId: number): void {
+    const [x, d] = this.bindingEnds(source, destination, toQueue, connectionId);
+    const b = x.findBinding(d, routingKey, args);
+    if (b) this.removeBindingObject(b);
+  }
+
+  private removeBindingObject(b: Binding): void {
+    const x = b.source;
+    x.removeBinding(b);
+    if (b.destination.kind === 'exchange') {
+      const inc = b.destination.incoming;
+      const i = inc.indexOf(b);
+      if (i >= 0) inc.splice(i, 1);
+    }
+    // An auto-delete exchange goes when its last binding (as source) goes.
+    if (x.autoDelete && x.bindings.length === 0 && this.exchanges.get(x.name) === x) this.removeExchange(x);
+  }
+
+  // ---- routing ----
+
+  /**
+   * The queues a message published to `exchange` reaches. The returned array is reused by the next
+   * call: consume it before routing again.
+   */
+  route(x: Exchange, routingKey: string, msg: Message): Queue[] {
+    const out = this.routeSet;
+    out.begin();
+    if (x === this.defaultExchange) {
+      const q = this.queues.get(routingKey);
+      if (q) out.addQueue(q);
+      return out.queues;
+    }
+    x.route(msg, routingKey, out, this.scratch);
+    if (out.queues.length === 0) this.routeAlternate(x, routingKey, msg, out);
+    return out.queues;
+  }
+
+  /** Unroutable messages go to the exchange's alternate exchange, following chains of them. */
+  private routeAlternate(x: Exchange, routingKey: string, msg: Message, out: RouteSet): void {
+    const seen = new Set<Exchange>([x]);
+    let current = x;
+    for (;;) {
+      const aeName = stringOf(current.args.get('alternate-exchange'));
+      if (aeName === undefined) return;
+      const ae = this.exchanges.get(aeName);
+      if (!ae || seen.has(ae)) return;
+      seen.add(ae);
+      ae.route(msg, routingKey, out, this.scratch);
+      if (out.queues.length > 0) return;
+      current = ae;
+    }
+  }
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// The `warren` command. `warren server` runs the broker in the foreground.
+import { parseArgs } from 'node:util';
+import { VERSION, startBroker } from '../index.js';
+import type { LogLevel } from '../server/logger.js';
+
+const HELP = `warren ${VERSION} — an AMQP 0-9-1 message broker compatible with RabbitMQ clients
+
+Usage:
+  warren server [options]     run the broker
+  warren --version            print the version
+  warren --help               this help
+
+Server options (each also read from the environment variable shown):
+  --port <n>        AMQP port (WARREN_PORT, default 5672)
+  --host <addr>     interface to listen on (WARREN_HOST, default all interfaces)
+  --data-dir <dir>  directory for durable state, created if missing (WARREN_DATA_DIR, default ./data)
+  --log-level <l>   debug | info | warn | error (WARREN_LOG_LEVEL, default info)
+`;
+
+function fail(msg: string): never {
+  process.stderr.write(`warren: ${msg}\n\n${HELP}`);
+  process.exit(2);
+}
+
+async function server(argv: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const env = process.env;
+  const portText = values.port ?? env.WARREN_PORT ?? '5672';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port '${portText}': expected 0-65535`);
+  const logLevel = (values['log-level'] ?? env.WARREN_LOG_LEVEL ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) fail(`invalid log level '${logLevel}'`);
+  const host = values.host ?? env.WARREN_HOST;
+  const dataDir = values['data-dir'] ?? env.WARREN_DATA_DIR ?? 'data';
+
+  let broker;
+  try {
+    broker = await startBroker({ port, host, dataDir, logLevel });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') fail(`port ${port} is already in use; choose another with --port`);
+    throw err;
+  }
+  process.stderr.write(
+    `${new Date().toISOString()} [info] Warren ${VERSION} ready to accept AMQP connections on ${broker.host}:${broker.port} (${broker.url}), data dir ${dataDir}\n`,
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${new Date().toISOString()} [info] ${signal} received, closing connections\n`);
+    broker.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  switch (cmd) {
+    case 'server':
+      return server(rest);
+    case '--version':
+    case '-v':
+      process.stdout.write(`${VERSION}\n`);
+      return;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(HELP);
+      return;
+    default:
+      fail(`unknown command '${cmd}'`);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`warren: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

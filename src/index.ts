@@ -1,0 +1,65 @@
+// Embedding API: start a Warren broker inside this process, e.g. for a test suite.
+//   const broker = await startBroker({ port: 0 });  // any free port
+//   ... connect to broker.url ...
+//   await broker.close();
+import { mkdirSync, readFileSync } from 'node:fs';
+import { Broker } from './broker/broker.js';
+import type { ConnectionLimits } from './server/connection.js';
+import { createLogger, type LogLevel, type Logger } from './server/logger.js';
+import { AmqpServer } from './server/server.js';
+
+export interface StartOptions {
+  /** TCP port; 0 picks a free one. Default 5672. */
+  port?: number;
+  /** Interface to listen on. Default '::' (all), falling back as Node does. */
+  host?: string;
+  /** Where durable state will be kept; created if missing. */
+  dataDir?: string;
+  /** Default 'warn' when embedded. */
+  logLevel?: LogLevel;
+  logger?: Logger;
+  /** Negotiation limits offered to clients (channel_max, frame_max, heartbeat seconds). */
+  limits?: Partial<ConnectionLimits>;
+}
+
+export interface RunningBroker {
+  readonly host: string;
+  readonly port: number;
+  /** amqp://guest:guest@host:port, ready for any AMQP 0-9-1 client. */
+  readonly url: string;
+  readonly broker: Broker;
+  /** Closes every client connection (320 CONNECTION_FORCED) and stops listening. */
+  close(): Promise<void>;
+}
+
+export const VERSION: string = (() => {
+  try {
+    return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+export async function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
+  const log = options.logger ?? createLogger(options.logLevel ?? 'warn');
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const broker = new Broker();
+  const server = new AmqpServer(
+    broker,
+    { host: options.host ?? '::', port: options.port ?? 5672, limits: options.limits, version: VERSION },
+    log,
+  );
+  const addr = await server.listen();
+  const urlHost = addr.host.includes(':') ? (addr.host === '::' ? 'localhost' : `[${addr.host}]`) : addr.host === '0.0.0.0' ? 'localhost' : addr.host;
+  let closing: Promise<void> | null = null;
+  return {
+    host: addr.host,
+    port: addr.port,
+    url: `amqp://guest:guest@${urlHost}:${addr.port}`,
+    broker,
+    close: () => (closing ??= server.close()),
+  };
+}
+
+export { Broker } from './broker/broker.js';
+export type { LogLevel, Logger } from './server/logger.js';

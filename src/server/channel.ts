@@ -1,0 +1,502 @@
+// One AMQP channel: applies the client's methods to the model, assembles published content, delivers
+// to its consumers, and keeps the deliveries awaiting acknowledgement, the confirm sequence and the
+// transaction buffer. Errors it throws close this channel (soft codes) or its connection (hard codes).
+import type { FieldTable } from '../amqp/field-table.js';
+import { propertiesFit } from '../amqp/properties.js';
+import {
+  ClassId,
+  MethodId,
+  encodeBasicAck,
+  encodeBasicCancel,
+  encodeBasicCancelOk,
+  encodeBasicConsumeOk,
+  encodeBasicGetEmpty,
+  encodeBasicGetOk,
+  encodeBasicQosOk,
+  encodeBasicRecoverOk,
+  encodeBasicReturn,
+  encodeChannelCloseOk,
+  encodeChannelFlowOk,
+  encodeConfirmSelectOk,
+  encodeExchangeBindOk,
+  encodeExchangeDeclareOk,
+  encodeExchangeDeleteOk,
+  encodeExchangeUnbindOk,
+  encodeQueueBindOk,
+  encodeQueueDeclareOk,
+  encodeQueueDeleteOk,
+  encodeQueuePurgeOk,
+  encodeQueueUnbindOk,
+  encodeTxCommitOk,
+  encodeTxRollbackOk,
+  encodeTxSelectOk,
+  type BasicPublish,
+  type Method,
+} from '../amqp/spec.js';
+import { Consumer, type DeliverySink } from '../broker/consumer.js';
+import {
+  accessRefused,
+  channelError,
+  frameError,
+  notAllowed,
+  notFound,
+  notImplemented,
+  precondition,
+  unexpectedFrame,
+} from '../broker/errors.js';
+import type { Exchange } from '../broker/exchange.js';
+import { Message, type QueuedMessage } from '../broker/message.js';
+import type { Queue } from '../broker/queue.js';
+import { generatedName, type VHost } from '../broker/vhost.js';
+import type { Connection } from './connection.js';
+
+/** A delivery awaiting ack: what was delivered, from where, to whom (null for basic.get). */
+class Unacked {
+  constructor(
+    readonly tag: number,
+    readonly qm: QueuedMessage,
+    readonly queue: Queue,
+    readonly consumer: Consumer | null,
+  ) {}
+}
+
+/** A publish held back by a transaction until tx.commit. */
+interface HeldPublish {
+  exchange: Exchange;
+  mandatory: boolean;
+  message: Message;
+}
+
+type HeldSettle = { kind: 'ack' | 'nack' | 'reject'; tag: number; multiple: boolean; requeue: boolean };
+
+/** Where content assembly stands: after basic.publish, the header, then body frames. */
+const enum Content {
+  None,
+  AwaitingHeader,
+  AwaitingBody,
+}
+
+/** RabbitMQ's default max_message_size (128 MiB). */
+const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
+
+export class Channel implements DeliverySink {
+  closing = false;
+  private readonly vhost: VHost;
+  private readonly consumers = new Map<string, Consumer>();
+  private readonly unacked = new Map<number, Unacked>();
+  private nextDeliveryTag = 1;
+  /** Deliveries to consumers that need an ack, for the channel-wide (global) prefetch. */
+  private unackedConsumed = 0;
+  private consumerPrefetch = 0;
+  private globalPrefetch = 0;
+  /** channel.flow from the client: false stops deliveries. */
+  private flowActive = true;
+  private lastQueueName: string | undefined = undefined;
+
+  // publisher confirms
+  private confirming = false;
+  private publishSeq = 0;
+  /** Highest sequence number that may be acked, and the highest acked so far. */
+  private confirmReady = 0;
+  private confirmSent = 0;
+
+  // transactions
+  private tx: { publishes: HeldPublish[]; settles: HeldSettle[] } | null = null;
+
+  // content being assembled
+  private content = Content.None;
+  private publish: BasicPublish | null = null;
+  private publishExchange: Exchange | null = null;
+  private properties: Buffer | null = null;
+  private bodySize = 0;
+  private bodyReceived = 0;
+  private bodyParts: Buffer[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly conn: Connection,
+  ) {
+    this.vhost = conn.vhost!;
+  }
+
+  get connectionId(): number {
+    return this.conn.id;
+  }
+
+  // ---- frames from the client ----
+
+  onMethod(m: Method): void {
+    if (this.content !== Content.None) {
+      throw unexpectedFrame(`expected content header for class 60, got non content header frame instead`);
+    }
+    const w = this.conn.writer;
+    const ch = this.id;
+    const vh = this.vhost;
+    const connId = this.conn.id;
+    switch (m.id) {
+      case MethodId.BasicPublish:
+        return this.startPublish(m);
+      case MethodId.BasicAck:
+        return this.settle('ack', m.deliveryTag, m.multiple, false);
+      case MethodId.BasicNack:
+        return this.settle('nack', m.deliveryTag, m.multiple, m.requeue);
+      case MethodId.BasicReject:
+        return this.settle('reject', m.deliveryTag, false, m.requeue);
+      case MethodId.BasicQos:
+        if (m.prefetchSize !== 0) throw notImplemented(`prefetch_size!=0 (${m.prefetchSize})`);
+        if (m.global) {
+          this.globalPrefetch = m.prefetchCount;
+          this.resumeConsumers();
+        } else this.consumerPrefetch = m.prefetchCount;
+        encodeBasicQosOk(w, ch);
+        break;
+      case MethodId.BasicConsume:
+        return this.consume(m.queue, m.consumerTag, m.noAck, m.exclusive, m.noWait, m.arguments);
+      case MethodId.BasicCancel: {
+        const c = this.consumers.get(m.consumerTag);
+        if (c) {
+          this.consumers.delete(m.consumerTag);
+          c.queue.removeConsumer(c);
+        }
+        if (!m.noWait) encodeBasicCancelOk(w, ch, m.consumerTag);
+        break;
+      }
+      case MethodId.BasicGet:
+        return this.get(m.queue, m.noAck);
+      case MethodId.BasicRecover:
+      case MethodId.BasicRecoverAsync:
+        if (!m.requeue) throw notImplemented('requeue=false');
+        this.requeueAll();
+        if (m.id === MethodId.BasicRecover) encodeBasicRecoverOk(w, ch);
+        break;
+      case MethodId.ExchangeDeclare: {
+        vh.declareExchange(m.exchange, m.type, m.passive, m.durable, m.autoDelete, m.internal, m.arguments);
+        if (!m.noWait) encodeExchangeDeclareOk(w, ch);
+        break;
+      }
+      case MethodId.ExchangeDelete:
+        vh.deleteExchange(m.exchange, m.ifUnused);
+        if (!m.noWait) encodeExchangeDeleteOk(w, ch);
+        break;
+      case MethodId.ExchangeBind:
+        vh.bind(m.source, m.destination, false, m.routingKey, m.arguments, connId);
+        if (!m.noWait) encodeExchangeBindOk(w, ch);
+        break;
+      case MethodId.ExchangeUnbind:
+        vh.unbind(m.source, m.destination, false, m.routingKey, m.arguments, connId);
+        if (!m.noWait) encodeExchangeUnbindOk(w, ch);
+        break;
+      case MethodId.QueueDeclare: {
+        const d = vh.declareQueue(m.queue, m.passive, m.durable, m.exclusive, m.autoDelete, m.arguments, connId);
+        this.lastQueueName = d.queue.name;
+        if (!m.noWait) encodeQueueDeclareOk(w, ch, d.queue.name, d.messageCount, d.consumerCount);
+        break;
+      }
+      case MethodId.QueueBind: {
+        const q = this.queueName(m.queue);
+        const key = m.routingKey === '' && m.queue === '' ? q : m.routingKey;
+        vh.bind(m.exchange, q, true, key, m.arguments, connId);
+        if (!m.noWait) encodeQueueBindOk(w, ch);
+        break;
+      }
+      case MethodId.QueueUnbind: {
+        const q = this.queueName(m.queue);
+        const key = m.routingKey === '' && m.queue === '' ? q : m.routingKey;
+        vh.unbind(m.exchange, q, true, key, m.arguments, connId);
+        encodeQueueUnbindOk(w, ch);
+        break;
+      }
+      case MethodId.QueuePurge: {
+        const n = vh.purgeQueue(this.queueName(m.queue), connId);
+        if (!m.noWait) encodeQueuePurgeOk(w, ch, n);
+        break;
+      }
+      case MethodId.QueueDelete: {
+        const n = vh.deleteQueue(this.queueName(m.queue), m.ifUnused, m.ifEmpty, connId);
+        if (!m.noWait) encodeQueueDeleteOk(w, ch, n);
+        break;
+      }
+      case MethodId.ConfirmSelect:
+        if (this.tx) throw precondition('cannot switch from tx to confirm mode');
+        this.confirming = true;
+        if (!m.nowait) encodeConfirmSelectOk(w, ch);
+        break;
+      case MethodId.TxSelect:
+        if (this.confirming) throw precondition('cannot switch from confirm to tx mode');
+        this.tx ??= { publishes: [], settles: [] };
+        encodeTxSelectOk(w, ch);
+        break;
+      case MethodId.TxCommit:
+        this.commit();
+        encodeTxCommitOk(w, ch);
+        break;
+      case MethodId.TxRollback:
+        if (!this.tx) throw precondition('channel is not transactional');
+        this.tx = { publishes: [], settles: [] };
+        encodeTxRollbackOk(w, ch);
+        break;
+      case MethodId.ChannelFlow:
+        this.flowActive = m.active;
+        encodeChannelFlowOk(w, ch, m.active);
+        if (m.active) this.resumeConsumers();
+        break;
+      case MethodId.ChannelFlowOk:
+        break; // the broker never sends channel.flow, so there is nothing to wait for
+      case MethodId.ChannelOpen:
+        throw channelError("second 'channel.open' seen");
+      default:
+        throw notImplemented(`method ${m.id >>> 16}.${m.id & 0xffff} is not a client method on a channel`);
+    }
+    this.conn.scheduleFlush();
+  }
+
+  /** The empty queue name means "the queue last declared on this channel", as in RabbitMQ. */
+  private queueName(name: string): string {
+    if (name !== '') return name;
+    if (this.lastQueueName === undefined) throw notFound('no previously declared queue');
+    return this.lastQueueName;
+  }
+
+  onHeader(buf: Buffer, start: number, end: number): void {
+    if (this.content !== Content.AwaitingHeader) {
+      throw unexpectedFrame('expected method frame, got non method frame instead');
+    }
+    if (end - start < 14) throw frameError('content header frame too short');
+    const classId = buf.readUInt16BE(start);
+    if (classId !== ClassId.Basic) throw frameError(`content header for class ${classId} where class 60 was expected`);
+    const size = buf.readUInt32BE(start + 4) * 0x100000000 + buf.readUInt32BE(start + 8);
+    const props = buf.subarray(start + 12, end);
+    if (!propertiesFit(props)) throw frameError('content header properties do not decode');
+    if (size > MAX_MESSAGE_SIZE) {
+      this.content = Content.None;
+      throw precondition(`message size ${size} is larger than configured max size ${MAX_MESSAGE_SIZE}`);
+    }
+    this.properties = props;
+    this.bodySize = size;
+    this.bodyReceived = 0;
+    if (size === 0) return this.finishPublish(Buffer.alloc(0));
+    this.content = Content.AwaitingBody;
+  }
+
+  onBody(buf: Buffer, start: number, end: number): void {
+    if (this.content !== Content.AwaitingBody) {
+      throw unexpectedFrame(
+        this.content === Content.AwaitingHeader
+          ? 'expected content header for class 60, got non content header frame instead'
+          : 'expected method frame, got non method frame instead',
+      );
+    }
+    const n = end - start;
+    this.bodyReceived += n;
+    if (this.bodyReceived > this.bodySize) {
+      throw frameError(`content body exceeds the declared size ${this.bodySize}`);
+    }
+    // The common case, a body in one frame, is kept as a view of the frame: no copy.
+    if (this.bodyReceived === this.bodySize && this.bodyParts.length === 0) {
+      return this.finishPublish(buf.subarray(start, end));
+    }
+    this.bodyParts.push(buf.subarray(start, end));
+    if (this.bodyReceived === this.bodySize) {
+      const body = Buffer.concat(this.bodyParts, this.bodySize);
+      this.bodyParts = [];
+      this.finishPublish(body);
+    }
+  }
+
+  // ---- publishing ----
+
+  private startPublish(m: BasicPublish): void {
+    if (m.immediate) throw notImplemented('immediate=true');
+    const x = this.vhost.exchangeOrDie(m.exchange);
+    if (x.internal) throw accessRefused(`cannot publish to internal ${this.vhost.describeExchange(m.exchange)}`);
+    this.publish = m;
+    this.publishExchange = x;
+    this.content = Content.AwaitingHeader;
+  }
+
+  private finishPublish(body: Buffer): void {
+    const m = this.publish!;
+    const x = this.publishExchange!;
+    const msg = new Message(m.exchange, m.routingKey, this.properties!, body);
+    this.content = Content.None;
+    this.publish = null;
+    this.publishExchange = null;
+    this.properties = null;
+    if (this.tx) {
+      this.tx.publishes.push({ exchange: x, mandatory: m.mandatory, message: msg });
+      return;
+    }
+    this.routeAndEnqueue(x, m.mandatory, msg);
+    if (this.confirming) {
+      this.confirmReady = ++this.publishSeq;
+      this.conn.confirmPending(this);
+    }
+  }
+
+  private routeAndEnqueue(x: Exchange, mandatory: boolean, msg: Message): void {
+    const queues = this.vhost.route(x, msg.routingKey, msg);
+    const n = queues.length;
+    if (n === 0) {
+      if (mandatory) {
+        encodeBasicReturn(this.conn.writer, this.id, 312, 'NO_ROUTE', msg.exchange, msg.routingKey);
+        this.conn.writeContent(this.id, msg);
+      }
+      return;
+    }
+    for (let i = 0; i < n; i++) queues[i].enqueue(msg);
+  }
+
+  /** Called by the connection just before it flushes: one ack covers every publish confirmed since. */
+  flushConfirms(): void {
+    if (this.confirmReady <= this.confirmSent) return;
+    const multiple = this.confirmReady - this.confirmSent > 1;
+    encodeBasicAck(this.conn.writer, this.id, this.confirmReady, multiple);
+    this.confirmSent = this.confirmReady;
+  }
+
+  private commit(): void {
+    if (!this.tx) throw precondition('channel is not transactional');
+    const { publishes, settles } = this.tx;
+    this.tx = { publishes: [], settles: [] };
+    for (const s of settles) this.applySettle(s.kind, s.tag, s.multiple, s.requeue);
+    for (const p of publishes) this.routeAndEnqueue(p.exchange, p.mandatory, p.message);
+  }
+
+  // ---- consuming ----
+
+  private consume(queueName: string, tag: string, noAck: boolean, exclusive: boolean, nowait: boolean, args: FieldTable): void {
+    const q = this.vhost.queueFor(this.queueName(queueName), this.conn.id);
+    if (tag === '') tag = generatedName('amq.ctag');
+    else if (this.consumers.has(tag)) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
+    if (q.hasExclusiveConsumer || (exclusive && q.consumerCount > 0)) {
+      throw accessRefused(`${this.vhost.describeQueue(q.name)} in exclusive use`);
+    }
+    const c = new Consumer(tag, q, this, noAck, exclusive, this.consumerPrefetch, args);
+    this.consumers.set(tag, c);
+    if (!nowait) encodeBasicConsumeOk(this.conn.writer, this.id, tag);
+    this.conn.scheduleFlush();
+    q.addConsumer(c);
+  }
+
+  canDeliver(c: Consumer): boolean {
+    if (!this.flowActive || this.closing || this.conn.writeBlocked) return false;
+    return c.noAck || this.globalPrefetch === 0 || this.unackedConsumed < this.globalPrefetch;
+  }
+
+  deliver(c: Consumer, qm: QueuedMessage): void {
+    const tag = this.nextDeliveryTag++;
+    if (!c.noAck) {
+      this.unacked.set(tag, new Unacked(tag, qm, c.queue, c));
+      this.unackedConsumed++;
+    }
+    this.conn.writeDeliver(this.id, c.tag, tag, qm.redelivered, qm.message);
+  }
+
+  cancelledByBroker(c: Consumer): void {
+    if (this.consumers.get(c.tag) !== c) return;
+    this.consumers.delete(c.tag);
+    if (this.conn.clientCancelNotify) {
+      encodeBasicCancel(this.conn.writer, this.id, c.tag, true);
+      this.conn.scheduleFlush();
+    }
+  }
+
+  private get(queueName: string, noAck: boolean): void {
+    const q = this.vhost.queueFor(this.queueName(queueName), this.conn.id);
+    const w = this.conn.writer;
+    const qm = q.get(noAck);
+    if (!qm) {
+      encodeBasicGetEmpty(w, this.id);
+    } else {
+      const tag = this.nextDeliveryTag++;
+      if (!noAck) this.unacked.set(tag, new Unacked(tag, qm, q, null));
+      const msg = qm.message;
+      encodeBasicGetOk(w, this.id, tag, qm.redelivered, msg.exchange, msg.routingKey, q.messageCount);
+      this.conn.writeContent(this.id, msg);
+      qm.deliveryCount++;
+    }
+    this.conn.scheduleFlush();
+  }
+
+  // ---- acknowledgements ----
+
+  private settle(kind: HeldSettle['kind'], tag: number, multiple: boolean, requeue: boolean): void {
+    if (this.tx) {
+      // RabbitMQ checks the tag when the ack arrives, and applies it on commit.
+      if (!(tag === 0 && multiple) && !this.unacked.has(tag)) throw precondition(`unknown delivery tag ${tag}`);
+      this.tx.settles.push({ kind, tag, multiple, requeue });
+      return;
+    }
+    this.applySettle(kind, tag, multiple, requeue);
+  }
+
+  private applySettle(kind: HeldSettle['kind'], tag: number, multiple: boolean, requeue: boolean): void {
+    const ack = kind === 'ack';
+    if (tag === 0 && multiple) {
+      this.settleMany(Number.MAX_SAFE_INTEGER, ack, requeue);
+      return;
+    }
+    const u = this.unacked.get(tag);
+    if (!u) throw precondition(`unknown delivery tag ${tag}`);
+    if (multiple) {
+      this.settleMany(tag, ack, requeue);
+      return;
+    }
+    this.unacked.delete(tag);
+    this.settleOne(u, ack, requeue);
+    u.queue.dispatch();
+  }
+
+  /** Settles every delivery up to and including tag (the map iterates in tag order). */
+  private settleMany(upTo: number, ack: boolean, requeue: boolean): void {
+    const touched = new Set<Queue>();
+    for (const [t, u] of this.unacked) {
+      if (t > upTo) break;
+      this.unacked.delete(t);
+      this.settleOne(u, ack, requeue);
+      touched.add(u.queue);
+    }
+    for (const q of touched) q.dispatch();
+  }
+
+  private settleOne(u: Unacked, ack: boolean, requeue: boolean): void {
+    if (u.consumer) this.unackedConsumed--;
+    if (!ack && requeue) u.queue.requeue(u.qm, u.consumer);
+    else u.queue.settle(u.consumer);
+  }
+
+  /** Requeues every unacked delivery of this channel (basic.recover, channel close). */
+  private requeueAll(): void {
+    const touched = new Set<Queue>();
+    for (const u of this.unacked.values()) {
+      if (u.consumer) this.unackedConsumed--;
+      u.queue.requeue(u.qm, u.consumer);
+      touched.add(u.queue);
+    }
+    this.unacked.clear();
+    for (const q of touched) q.dispatch();
+  }
+
+  /** Consumers of this channel may have credit again (ack, flow, socket drained). */
+  resumeConsumers(): void {
+    for (const c of this.consumers.values()) c.queue.dispatch();
+  }
+
+  /** Releases everything the channel holds: consumers first, so requeued messages go elsewhere. */
+  teardown(): void {
+    this.closing = true;
+    const consumers = [...this.consumers.values()];
+    this.consumers.clear();
+    for (const c of consumers) c.queue.removeConsumer(c);
+    this.requeueAll();
+    this.tx = null;
+    this.bodyParts = [];
+  }
+
+  /** Replies to a client's channel.close. */
+  closeByClient(): void {
+    this.teardown();
+    encodeChannelCloseOk(this.conn.writer, this.id);
+    this.conn.scheduleFlush();
+  }
+}

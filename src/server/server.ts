@@ -1,0 +1,55 @@
+// The AMQP listener: accepts TCP connections and hands each to a Connection.
+import { createServer, type Server } from 'node:net';
+import type { Broker } from '../broker/broker.js';
+import { Connection, DEFAULT_LIMITS, serverProperties, type ConnectionContext, type ConnectionLimits } from './connection.js';
+import type { Logger } from './logger.js';
+
+export interface AmqpServerOptions {
+  host: string;
+  port: number;
+  limits?: Partial<ConnectionLimits>;
+  version: string;
+}
+
+export class AmqpServer {
+  readonly connections = new Set<Connection>();
+  private readonly server: Server;
+  private readonly ctx: ConnectionContext;
+  private nextId = 1;
+
+  constructor(
+    readonly broker: Broker,
+    private readonly options: AmqpServerOptions,
+    private readonly log: Logger,
+  ) {
+    this.ctx = {
+      broker,
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      log,
+      serverProperties: serverProperties(options.version),
+      onClosed: (c) => this.connections.delete(c),
+    };
+    this.server = createServer({ noDelay: true }, (socket) => {
+      this.connections.add(new Connection(this.nextId++, socket, this.ctx));
+    });
+  }
+
+  listen(): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        const addr = this.server.address();
+        if (addr && typeof addr === 'object') resolve({ host: addr.address, port: addr.port });
+        else reject(new Error('listener has no address'));
+      });
+    });
+  }
+
+  /** Stops accepting, closes every connection with 320 CONNECTION_FORCED, and resolves when all are gone. */
+  async close(reason = 'shutdown'): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all([...this.connections].map((c) => c.forceClose(reason)));
+    await closed;
+  }
+}
