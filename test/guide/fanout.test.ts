@@ -1,0 +1,150 @@
+// The guide's "Pattern 2: Publish/Subscribe (Fanout)": the durable fanout exchange events.orders, one queue
+// per subscribing service bound with "", and an order.placed event published with event-type and
+// event-version headers that every subscriber receives.
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { testBroker, type TestBroker } from '../helpers/broker.js';
+import { deleteTopology, lockFixedNames } from '../helpers/fixed-names.js';
+import { consumeInto, type Inbox } from '../helpers/guide.js';
+
+const EXCHANGE = 'events.orders';
+// The guide names the notification queue; the inventory and analytics services "subscribe to the same
+// fanout exchange with its own queue", named here after the same pattern.
+const SUBSCRIBERS = ['notifications.order_events', 'inventory.order_events', 'analytics.order_events'];
+const LATECOMER = 'shipping.order_events';
+const TOPOLOGY = { queues: [...SUBSCRIBERS, LATECOMER], exchanges: [EXCHANGE] };
+
+interface OrderEvent {
+  type: string;
+  data: { orderId: string; customerId: string; total: number; placedAt: string };
+}
+
+const EVENT: OrderEvent = {
+  type: 'order.placed',
+  data: { orderId: 'ORD-12345', customerId: 'CUST-789', total: 149.99, placedAt: new Date().toISOString() },
+};
+
+let broker: TestBroker;
+let url: string;
+let release: () => Promise<void>;
+const opened: ChannelModel[] = [];
+
+async function connect(): Promise<ChannelModel> {
+  const conn = await amqp.connect(url);
+  opened.push(conn);
+  return conn;
+}
+
+/** The guide's publishEvent: own connection, declare the exchange, publish, close. Returns the timestamp. */
+async function publishEvent(event: OrderEvent, routingKey = ''): Promise<number> {
+  const connection = await amqp.connect(url);
+  const channel = await connection.createChannel();
+  await channel.assertExchange(EXCHANGE, 'fanout', { durable: true });
+  const timestamp = Date.now();
+  channel.publish(EXCHANGE, routingKey, Buffer.from(JSON.stringify(event)), {
+    persistent: true,
+    contentType: 'application/json',
+    timestamp,
+    headers: {
+      'event-type': event.type,
+      'event-version': '1.0',
+    },
+  });
+  await channel.close();
+  await connection.close();
+  return timestamp;
+}
+
+/** A subscriber as the guide's notification service sets itself up (consuming is left to the caller). */
+async function subscribe(ch: Channel, queue: string): Promise<void> {
+  await ch.assertExchange(EXCHANGE, 'fanout', { durable: true });
+  await ch.assertQueue(queue, { durable: true });
+  await ch.bindQueue(queue, EXCHANGE, '');
+}
+
+before(async () => {
+  broker = await testBroker();
+  url = broker.url;
+  release = await lockFixedNames(url, 'guide', broker.embedded);
+});
+
+after(async () => {
+  await release();
+  await broker.close();
+});
+
+beforeEach(async () => {
+  await deleteTopology(url, TOPOLOGY);
+});
+
+afterEach(async () => {
+  for (const conn of opened.splice(0)) await conn.close().catch(() => {});
+  await deleteTopology(url, TOPOLOGY);
+});
+
+describe('guide: publish/subscribe with a fanout exchange', () => {
+  test('every subscriber queue receives the order.placed event with its headers and JSON body', async () => {
+    const conn = await connect();
+    const ch = await conn.createChannel();
+    for (const q of SUBSCRIBERS) await subscribe(ch, q);
+
+    const timestamp = await publishEvent(EVENT);
+
+    for (const q of SUBSCRIBERS) {
+      assert.deepEqual(await ch.checkQueue(q), { queue: q, messageCount: 1, consumerCount: 0 }, q);
+    }
+    const inboxes: Inbox[] = [];
+    for (const q of SUBSCRIBERS) inboxes.push(await consumeInto(ch, q));
+    for (const [i, inbox] of inboxes.entries()) {
+      const [msg] = await inbox.waitFor(1);
+      assert.ok(msg);
+      const event = JSON.parse(msg.content.toString()) as OrderEvent;
+      assert.deepEqual(event, EVENT, SUBSCRIBERS[i]);
+      assert.equal(event.type, 'order.placed');
+      assert.equal(msg.fields.exchange, EXCHANGE);
+      assert.equal(msg.fields.routingKey, '');
+      assert.deepEqual(msg.properties.headers, { 'event-type': 'order.placed', 'event-version': '1.0' });
+      assert.equal(msg.properties.contentType, 'application/json');
+      assert.equal(msg.properties.deliveryMode, 2);
+      assert.equal(msg.properties.timestamp, timestamp);
+      ch.ack(msg);
+    }
+    for (const q of SUBSCRIBERS) {
+      assert.deepEqual(await ch.checkQueue(q), { queue: q, messageCount: 0, consumerCount: 1 }, q);
+    }
+  });
+
+  test('the routing key is ignored: an event published with one still reaches every queue', async () => {
+    const conn = await connect();
+    const ch = await conn.createChannel();
+    for (const q of SUBSCRIBERS) await subscribe(ch, q);
+    await publishEvent(EVENT, 'some.routing.key');
+    for (const q of SUBSCRIBERS) {
+      const msg = await ch.get(q, { noAck: true });
+      assert.ok(msg, q);
+      assert.equal(msg.fields.routingKey, 'some.routing.key');
+      assert.deepEqual(JSON.parse(msg.content.toString()), EVENT);
+    }
+  });
+
+  test('a service subscribing later gets the following events, with no change to the publisher', async () => {
+    const conn = await connect();
+    const ch = await conn.createChannel();
+    for (const q of SUBSCRIBERS) await subscribe(ch, q);
+    await publishEvent(EVENT);
+
+    await subscribe(ch, LATECOMER);
+    assert.deepEqual(await ch.checkQueue(LATECOMER), { queue: LATECOMER, messageCount: 0, consumerCount: 0 });
+
+    const second: OrderEvent = { ...EVENT, data: { ...EVENT.data, orderId: 'ORD-12346' } };
+    await publishEvent(second);
+    for (const q of SUBSCRIBERS) {
+      assert.deepEqual(await ch.checkQueue(q), { queue: q, messageCount: 2, consumerCount: 0 }, q);
+    }
+    const msg = await ch.get(LATECOMER, { noAck: true });
+    assert.ok(msg);
+    assert.deepEqual(JSON.parse(msg.content.toString()), second);
+    assert.equal(await ch.get(LATECOMER, { noAck: true }), false);
+  });
+});
