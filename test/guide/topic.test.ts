@@ -1,0 +1,131 @@
+// The guide's "Pattern 3: Topic-Based Routing": events.business (topic) with analytics.all_events bound
+// '#', inventory.order_events 'order.*' and fraud.payment_events 'payment.processed.*'. Of the four events
+// it publishes, analytics gets 4, inventory 2 and fraud 1.
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { testBroker, type TestBroker } from '../helpers/broker.js';
+import { deleteTopology, lockFixedNames } from '../helpers/fixed-names.js';
+
+const EXCHANGE = 'events.business';
+const ANALYTICS = 'analytics.all_events';
+const INVENTORY = 'inventory.order_events';
+const FRAUD = 'fraud.payment_events';
+const TOPOLOGY = { queues: [ANALYTICS, INVENTORY, FRAUD], exchanges: [EXCHANGE] };
+
+const GUIDE_EVENTS = [
+  { key: 'order.placed', data: { orderId: 'ORD-001' } },
+  { key: 'order.shipped', data: { orderId: 'ORD-001' } },
+  { key: 'payment.processed.high', data: { amount: 5000 } },
+  { key: 'user.registered', data: { userId: 'USR-100' } },
+];
+
+let broker: TestBroker;
+let url: string;
+let release: () => Promise<void>;
+const opened: ChannelModel[] = [];
+
+async function connect(): Promise<ChannelModel> {
+  const conn = await amqp.connect(url);
+  opened.push(conn);
+  return conn;
+}
+
+/** The declarations and bindings of the guide's setupTopicRouting. */
+async function setupTopicRouting(channel: Channel): Promise<void> {
+  await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
+  await channel.assertQueue(ANALYTICS, { durable: true });
+  await channel.bindQueue(ANALYTICS, EXCHANGE, '#');
+  await channel.assertQueue(INVENTORY, { durable: true });
+  await channel.bindQueue(INVENTORY, EXCHANGE, 'order.*');
+  await channel.assertQueue(FRAUD, { durable: true });
+  await channel.bindQueue(FRAUD, EXCHANGE, 'payment.processed.*');
+}
+
+function publishAll(channel: Channel, events: Array<{ key: string; data: unknown }>): void {
+  for (const event of events) {
+    channel.publish(EXCHANGE, event.key, Buffer.from(JSON.stringify(event.data)), { persistent: true });
+  }
+}
+
+/** Every message in the queue, in order, as [routing key, body]. Stops at the first basic.get-empty. */
+async function drain(ch: Channel, queue: string): Promise<Array<[string, unknown]>> {
+  const out: Array<[string, unknown]> = [];
+  for (;;) {
+    const msg = await ch.get(queue, { noAck: true });
+    if (!msg) return out;
+    assert.equal(msg.fields.exchange, EXCHANGE);
+    assert.equal(msg.properties.deliveryMode, 2);
+    out.push([msg.fields.routingKey, JSON.parse(msg.content.toString())]);
+  }
+}
+
+before(async () => {
+  broker = await testBroker();
+  url = broker.url;
+  release = await lockFixedNames(url, 'guide', broker.embedded);
+});
+
+after(async () => {
+  await release();
+  await broker.close();
+});
+
+beforeEach(async () => {
+  await deleteTopology(url, TOPOLOGY);
+});
+
+afterEach(async () => {
+  for (const conn of opened.splice(0)) await conn.close().catch(() => {});
+  await deleteTopology(url, TOPOLOGY);
+});
+
+describe('guide: topic routing', () => {
+  test("the guide's four events: analytics gets 4, inventory 2, fraud 1", async () => {
+    const conn = await connect();
+    const channel = await conn.createChannel();
+    await setupTopicRouting(channel);
+    publishAll(channel, GUIDE_EVENTS);
+
+    // a declaration on the same channel is answered only after the publishes before it were routed
+    assert.deepEqual(await channel.checkQueue(ANALYTICS), { queue: ANALYTICS, messageCount: 4, consumerCount: 0 });
+    assert.deepEqual(await channel.checkQueue(INVENTORY), { queue: INVENTORY, messageCount: 2, consumerCount: 0 });
+    assert.deepEqual(await channel.checkQueue(FRAUD), { queue: FRAUD, messageCount: 1, consumerCount: 0 });
+
+    assert.deepEqual(
+      await drain(channel, ANALYTICS),
+      GUIDE_EVENTS.map((e) => [e.key, e.data]),
+    );
+    assert.deepEqual(await drain(channel, INVENTORY), [
+      ['order.placed', { orderId: 'ORD-001' }],
+      ['order.shipped', { orderId: 'ORD-001' }],
+    ]);
+    assert.deepEqual(await drain(channel, FRAUD), [['payment.processed.high', { amount: 5000 }]]);
+  });
+
+  test("'*' matches exactly one word and '#' zero or more", async () => {
+    const conn = await connect();
+    const channel = await conn.createChannel();
+    await setupTopicRouting(channel);
+    const keys = [
+      'order', // order.* needs a second word
+      'order.placed.us', // ... and exactly one
+      'payment.processed', // payment.processed.* needs a third word
+      'payment.processed.high.eu',
+      'orders.placed', // words are compared whole
+      '', // '#' matches the empty key too
+      'payment.processed.low',
+      'order.',
+    ];
+    publishAll(
+      channel,
+      keys.map((key) => ({ key, data: { key } })),
+    );
+    assert.deepEqual(await drain(channel, FRAUD), [['payment.processed.low', { key: 'payment.processed.low' }]]);
+    assert.deepEqual(await drain(channel, INVENTORY), [['order.', { key: 'order.' }]]);
+    assert.deepEqual(
+      await drain(channel, ANALYTICS),
+      keys.map((key) => [key, { key }]),
+    );
+  });
+});
