@@ -1,6 +1,7 @@
 // Splits the byte stream of a connection into frames. Frames that arrive whole inside one socket read
 // are handed on as positions in that read's Buffer (no copy); only a frame split across reads is
 // assembled, into a Buffer of exactly its size.
+import { erlangBinary } from './erlang-format.js';
 import { FRAME_END } from './spec.js';
 
 /** A framing violation; the connection closes with 501 FRAME_ERROR. */
@@ -14,8 +15,11 @@ export interface FrameSink {
 const HEADER = 7;
 
 export class FrameReader {
-  /** Largest payload accepted (frame_max less header and end octet); set when the connection is tuned. */
-  maxPayload: number;
+  /**
+   * The negotiated frame_max. Like RabbitMQ, payloads up to frame_max itself are accepted (it allows
+   * 8 octets of slack) and the limit quoted in the error is frame_max - 8.
+   */
+  frameMax: number;
   /** Set by the sink to stop parsing the rest of the current read (the connection is closing). */
   stopped = false;
   private head = Buffer.alloc(HEADER);
@@ -27,7 +31,7 @@ export class FrameReader {
     private readonly sink: FrameSink,
     maxFrame: number,
   ) {
-    this.maxPayload = maxFrame - 8;
+    this.frameMax = maxFrame;
   }
 
   push(chunk: Buffer): void {
@@ -39,19 +43,19 @@ export class FrameReader {
     const len = chunk.length;
     while (len - off >= HEADER && !this.stopped) {
       const size = chunk.readUInt32BE(off + 3);
-      this.checkSize(size);
+      this.checkSize(chunk[off], size);
       const frameEnd = off + HEADER + size;
       if (frameEnd + 1 > len) break;
-      if (chunk[frameEnd] !== FRAME_END) throw new FrameError(`bad frame end octet 0x${chunk[frameEnd].toString(16)}`);
+      if (chunk[frameEnd] !== FRAME_END) throw badEnd(chunk, off, frameEnd);
       this.sink.onFrame(chunk[off], chunk.readUInt16BE(off + 1), chunk, off + HEADER, frameEnd);
       off = frameEnd + 1;
     }
     if (off < len && !this.stopped) this.stash(chunk, off);
   }
 
-  private checkSize(size: number): void {
-    if (size > this.maxPayload) {
-      throw new FrameError(`frame size ${size} exceeds the negotiated maximum ${this.maxPayload + 8}`);
+  private checkSize(type: number, size: number): void {
+    if (size > this.frameMax) {
+      throw new FrameError(`type ${type}, all octets = <<>>: {frame_too_large,${size},${this.frameMax - 8}}`);
     }
   }
 
@@ -78,7 +82,7 @@ export class FrameReader {
       off = n;
       if (this.headFill < HEADER) return -1;
       const size = this.head.readUInt32BE(3);
-      this.checkSize(size);
+      this.checkSize(this.head[0], size);
       this.partial = Buffer.allocUnsafe(HEADER + size + 1);
       this.head.copy(this.partial);
       this.partialFill = HEADER;
@@ -92,8 +96,13 @@ export class FrameReader {
     if (this.partialFill < frame.length) return -1;
     this.partial = null;
     const end = frame.length - 1;
-    if (frame[end] !== FRAME_END) throw new FrameError(`bad frame end octet 0x${frame[end].toString(16)}`);
+    if (frame[end] !== FRAME_END) throw badEnd(frame, 0, end);
     this.sink.onFrame(frame[0], frame.readUInt16BE(1), frame, HEADER, end);
     return off;
   }
+}
+
+function badEnd(buf: Buffer, frameStart: number, endAt: number): FrameError {
+  const payload = erlangBinary(buf, frameStart + HEADER, endAt);
+  return new FrameError(`type ${buf[frameStart]}, all octets = ${payload}: {invalid_frame_end_marker,${buf[endAt]}}`);
 }

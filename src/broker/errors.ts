@@ -7,6 +7,8 @@ export class AmqpError extends Error {
     readonly code: number,
     /** Without the "NOT_FOUND - " prefix; replyText adds it. */
     readonly text: string,
+    /** The method the error is about, when not the one being handled (set by content-frame errors). */
+    public methodId?: number,
   ) {
     super(text);
   }
@@ -17,7 +19,10 @@ export class AmqpError extends Error {
 
   /** The reply text as RabbitMQ sends it: "NOT_FOUND - no queue 'q' in vhost '/'". */
   get replyText(): string {
-    return `${REPLY_NAMES[this.code] ?? 'INTERNAL_ERROR'} - ${this.text}`;
+    const text = `${REPLY_NAMES[this.code] ?? 'INTERNAL_ERROR'} - ${this.text}`;
+    // A reply text is a short string: RabbitMQ cuts long ones to 252 bytes and "...".
+    if (Buffer.byteLength(text) <= 255) return text;
+    return Buffer.from(text).subarray(0, 252).toString('utf8').replace(/\uFFFD$/, '') + '...';
   }
 }
 
@@ -33,7 +38,7 @@ export const notAllowed = (text: string) => new AmqpError(ReplyCode.NotAllowed, 
 export const notImplemented = (text: string) => new AmqpError(ReplyCode.NotImplemented, text);
 export const commandInvalid = (text: string) => new AmqpError(ReplyCode.CommandInvalid, text);
 export const channelError = (text: string) => new AmqpError(ReplyCode.ChannelError, text);
-export const unexpectedFrame = (text: string) => new AmqpError(ReplyCode.UnexpectedFrame, text);
+export const unexpectedFrame = (text: string, methodId = 0) => new AmqpError(ReplyCode.UnexpectedFrame, text, methodId);
 export const frameError = (text: string) => new AmqpError(ReplyCode.FrameError, text);
 export const syntaxError = (text: string) => new AmqpError(ReplyCode.SyntaxError, text);
 export const internalError = (text: string) => new AmqpError(ReplyCode.InternalError, text);

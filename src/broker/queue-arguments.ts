@@ -3,54 +3,62 @@
 import { integerOf, isIntegerField, stringOf, typeName, fieldsEqual, type Field, type FieldTable } from '../amqp/field-table.js';
 import { precondition } from './errors.js';
 
-type Check = (f: Field) => string | undefined; // returns RabbitMQ's error term, or undefined when valid
+/** Returns RabbitMQ's reason (an Erlang term, printed as RabbitMQ prints it), or undefined when valid. */
+type Check = (f: Field, all: FieldTable) => string | undefined;
 
 const unacceptable = (f: Field) => `{unacceptable_type,${typeName(f.type)}}`;
+const notInteger = (f: Field) => `"expected integer, got ${typeName(f.type)}"`;
 
 const nonNegativeInt: Check = (f) => {
-  if (!isIntegerField(f)) return unacceptable(f);
+  if (!isIntegerField(f)) return notInteger(f);
   const v = integerOf(f)!;
-  return v < 0 ? `{value_negative,${v}}` : undefined;
-};
-
-const positiveInt: Check = (f) => {
-  if (!isIntegerField(f)) return unacceptable(f);
-  const v = integerOf(f)!;
-  if (v === 0) return `{value_zero,${v}}`;
   return v < 0 ? `{value_negative,${v}}` : undefined;
 };
 
 const MAX_TTL = 2 ** 32 - 1; // RabbitMQ's ceiling for TTL values, in milliseconds
 
-const messageTtl: Check = (f) => {
-  const bad = nonNegativeInt(f);
+const messageTtl: Check = (f, all) => {
+  const bad = nonNegativeInt(f, all);
   if (bad) return bad;
   const v = integerOf(f)!;
   return v > MAX_TTL ? `{value_too_large,${v},${MAX_TTL}}` : undefined;
 };
 
-const expires: Check = (f) => {
-  const bad = positiveInt(f);
+const expires: Check = (f, all) => {
+  const bad = nonNegativeInt(f, all);
   if (bad) return bad;
   const v = integerOf(f)!;
+  if (v === 0) return `{value_zero,0}`;
   return v > MAX_TTL ? `{value_too_large,${v},${MAX_TTL}}` : undefined;
 };
 
 const longstr: Check = (f) => (f.type === 'S' ? undefined : unacceptable(f));
 
-const oneOf =
-  (...allowed: string[]): Check =>
+const deadLetterRoutingKey: Check = (f, all) => {
+  if (f.type !== 'S') return unacceptable(f);
+  return all.has('x-dead-letter-exchange') ? undefined : 'routing_key_but_no_dlx_defined';
+};
+
+const maxPriority: Check = (f, all) => {
+  const bad = nonNegativeInt(f, all);
+  if (bad) return bad;
+  const v = integerOf(f)!;
+  return v > 255 ? `{max_value_exceeded,${v}}` : undefined;
+};
+
+const overflow: Check = (f) => {
+  const s = stringOf(f);
+  if (s === undefined) return unacceptable(f);
+  return ['drop-head', 'reject-publish', 'reject-publish-dlx'].includes(s) ? undefined : 'invalid_overflow';
+};
+
+const named =
+  (what: string, allowed: string[]): Check =>
   (f) => {
     const s = stringOf(f);
     if (s === undefined) return unacceptable(f);
-    return allowed.includes(s) ? undefined : `{unknown_${'value'},<<"${s}">>}`;
+    return allowed.includes(s) ? undefined : `"unsupported ${what} '${s}'"`;
   };
-
-const maxPriority: Check = (f) => {
-  if (!isIntegerField(f)) return unacceptable(f);
-  const v = integerOf(f)!;
-  return v < 0 || v > 255 ? `{value_out_of_range,${v}}` : undefined;
-};
 
 const bool: Check = (f) => (f.type === 't' ? undefined : unacceptable(f));
 
@@ -58,17 +66,17 @@ const CHECKS: Record<string, Check> = {
   'x-expires': expires,
   'x-message-ttl': messageTtl,
   'x-dead-letter-exchange': longstr,
-  'x-dead-letter-routing-key': longstr,
+  'x-dead-letter-routing-key': deadLetterRoutingKey,
   'x-max-length': nonNegativeInt,
   'x-max-length-bytes': nonNegativeInt,
   'x-max-in-memory-length': nonNegativeInt,
   'x-max-in-memory-bytes': nonNegativeInt,
   'x-delivery-limit': nonNegativeInt,
   'x-max-priority': maxPriority,
-  'x-overflow': oneOf('drop-head', 'reject-publish', 'reject-publish-dlx'),
-  'x-queue-mode': oneOf('default', 'lazy'),
+  'x-overflow': overflow,
+  'x-queue-mode': named('queue mode', ['default', 'lazy']),
   'x-single-active-consumer': bool,
-  'x-queue-type': oneOf('classic', 'quorum', 'stream'),
+  'x-queue-type': named('queue type', ['classic', 'quorum', 'stream']),
 };
 
 /** Arguments whose difference makes a redeclaration inequivalent (RabbitMQ ignores the rest). */
@@ -87,27 +95,51 @@ const EQUIVALENCE_KEYS = [
 ];
 
 export function validateQueueArguments(args: FieldTable, what: string): void {
+  // RabbitMQ looks at the dead-letter exchange's type before anything else, with its own wording.
+  const dlx = args.get('x-dead-letter-exchange');
+  if (dlx && dlx.type !== 'S') throw precondition(`invalid type '${typeName(dlx.type)}' for arg 'x-dead-letter-exchange' in ${what}`);
   for (const [key, f] of args) {
     const check = CHECKS[key];
     if (!check) continue;
-    const bad = check(f);
+    const bad = check(f, args);
     if (bad) throw precondition(`invalid arg '${key}' for ${what}: ${bad}`);
   }
 }
 
 /** Renders a field the way RabbitMQ's inequivalence message does: "the value '100' of type 'signedint'". */
 function describe(f: Field | undefined): string {
-  if (!f) return 'none';
-  const v = f.type === 'S' ? stringOf(f) : f.type === 'l' ? f.value.toString() : JSON.stringify(f.value);
-  return `the value '${v}' of type '${typeName(f.type)}'`;
+  return f ? `the value '${plain(f)}' of type '${typeName(f.type)}'` : 'none';
+}
+
+function plain(f: Field): string {
+  if (f.type === 'S') return stringOf(f)!;
+  if (f.type === 'l') return f.value.toString();
+  return JSON.stringify(f.value);
+}
+
+/** Integers compare across widths, floats across precisions, as RabbitMQ's type classes do. */
+function sameValue(a: Field, b: Field): boolean {
+  if (isIntegerField(a) && isIntegerField(b)) return integerOf(a) === integerOf(b);
+  if ((a.type === 'f' || a.type === 'd') && (b.type === 'f' || b.type === 'd')) return a.value === b.value;
+  return fieldsEqual(a, b);
+}
+
+/** x-queue-type: classic is the default, so stating it equals leaving it out. */
+function normalised(args: FieldTable, key: string): Field | undefined {
+  const f = args.get(key);
+  if (key === 'x-queue-type' && f && stringOf(f) === 'classic') return undefined;
+  return f;
 }
 
 export function assertQueueArgumentsEquivalent(current: FieldTable, received: FieldTable, what: string): void {
   for (const key of EQUIVALENCE_KEYS) {
-    const a = current.get(key);
-    const b = received.get(key);
+    const a = normalised(current, key);
+    const b = normalised(received, key);
     if (a === undefined && b === undefined) continue;
-    if (a && b && (fieldsEqual(a, b) || (isIntegerField(a) && isIntegerField(b) && integerOf(a) === integerOf(b)))) continue;
+    if (a && b) {
+      if (sameValue(a, b)) continue;
+      throw precondition(`inequivalent arg '${key}' for ${what}: received '${plain(b)}' but current is '${plain(a)}'`);
+    }
     throw precondition(`inequivalent arg '${key}' for ${what}: received ${describe(b)} but current is ${describe(a)}`);
   }
 }

@@ -266,10 +266,17 @@ export class VHost implements QueueOwner {
     if (d.kind === 'exchange') d.incoming.push(b);
   }
 
+  /** Unbinding what is not there succeeds, even when the queue or exchange is missing, as in RabbitMQ. */
   unbind(source: string, destination: string, toQueue: boolean, routingKey: string, args: FieldTable, connectionId: number): void {
-    const [x, d] = this.bindingEnds(source, destination, toQueue, connectionId);
+    this.checkNotDefault(source);
+    if (!toQueue) this.checkNotDefault(destination);
+    const x = this.exchanges.get(source);
+    const d = toQueue ? this.queues.get(destination) : this.exchanges.get(destination);
+    if (!x || !d) return;
     const b = x.findBinding(d, routingKey, args);
-    if (b) this.removeBindingObject(b);
+    if (!b) return;
+    if (d.kind === 'queue') this.checkExclusiveAccess(d, connectionId);
+    this.removeBindingObject(b);
   }
 
   private removeBindingObject(b: Binding): void {

@@ -2,8 +2,9 @@
 // to its consumers, and keeps the deliveries awaiting acknowledgement, the confirm sequence and the
 // transaction buffer. Errors it throws close this channel (soft codes) or its connection (hard codes).
 import type { FieldTable } from '../amqp/field-table.js';
-import { propertiesFit } from '../amqp/properties.js';
+import { propertiesFit, shortstrPropertyOf } from '../amqp/properties.js';
 import {
+  BasicPropertyFlag,
   ClassId,
   MethodId,
   encodeBasicAck,
@@ -16,6 +17,7 @@ import {
   encodeBasicRecoverOk,
   encodeBasicReturn,
   encodeChannelCloseOk,
+  encodeChannelOpenOk,
   encodeChannelFlowOk,
   encodeConfirmSelectOk,
   encodeExchangeBindOk,
@@ -80,6 +82,8 @@ const enum Content {
 const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
 
 export class Channel implements DeliverySink {
+  /** Until channel.open, every method but a publish (which fails once its content is in) is an error. */
+  opened = false;
   closing = false;
   private readonly vhost: VHost;
   private readonly consumers = new Map<string, Consumer>();
@@ -89,8 +93,6 @@ export class Channel implements DeliverySink {
   private unackedConsumed = 0;
   private consumerPrefetch = 0;
   private globalPrefetch = 0;
-  /** channel.flow from the client: false stops deliveries. */
-  private flowActive = true;
   private lastQueueName: string | undefined = undefined;
 
   // publisher confirms
@@ -127,10 +129,28 @@ export class Channel implements DeliverySink {
 
   onMethod(m: Method): void {
     if (this.content !== Content.None) {
-      throw unexpectedFrame(`expected content header for class 60, got non content header frame instead`);
+      throw unexpectedFrame(
+        this.content === Content.AwaitingHeader
+          ? 'expected content header for class 60, got non content header frame instead'
+          : 'expected content body, got non content body frame instead',
+        MethodId.BasicPublish,
+      );
     }
     const w = this.conn.writer;
     const ch = this.id;
+    if (!this.opened) {
+      if (m.id === MethodId.ChannelOpen) {
+        this.opened = true;
+        encodeChannelOpenOk(w, ch);
+        this.conn.scheduleFlush();
+        return;
+      }
+      if (m.id !== MethodId.BasicPublish) throw channelError("expected 'channel.open'");
+      // RabbitMQ reads the whole message before it notices the channel was never opened.
+      this.publish = m;
+      this.content = Content.AwaitingHeader;
+      return;
+    }
     const vh = this.vhost;
     const connId = this.conn.id;
     switch (m.id) {
@@ -236,9 +256,9 @@ export class Channel implements DeliverySink {
         encodeTxRollbackOk(w, ch);
         break;
       case MethodId.ChannelFlow:
-        this.flowActive = m.active;
-        encodeChannelFlowOk(w, ch, m.active);
-        if (m.active) this.resumeConsumers();
+        // RabbitMQ does not let clients pause deliveries this way (basic.qos is the tool for that).
+        if (!m.active) throw notImplemented('active=false');
+        encodeChannelFlowOk(w, ch, true);
         break;
       case MethodId.ChannelFlowOk:
         break; // the broker never sends channel.flow, so there is nothing to wait for
@@ -259,7 +279,9 @@ export class Channel implements DeliverySink {
 
   onHeader(buf: Buffer, start: number, end: number): void {
     if (this.content !== Content.AwaitingHeader) {
-      throw unexpectedFrame('expected method frame, got non method frame instead');
+      throw this.content === Content.None
+        ? unexpectedFrame('expected method frame, got non method frame instead')
+        : unexpectedFrame('expected content body, got non content body frame instead', MethodId.BasicPublish);
     }
     if (end - start < 14) throw frameError('content header frame too short');
     const classId = buf.readUInt16BE(start);
@@ -267,6 +289,11 @@ export class Channel implements DeliverySink {
     const size = buf.readUInt32BE(start + 4) * 0x100000000 + buf.readUInt32BE(start + 8);
     const props = buf.subarray(start + 12, end);
     if (!propertiesFit(props)) throw frameError('content header properties do not decode');
+    const userId = shortstrPropertyOf(props, BasicPropertyFlag.UserId);
+    if (userId !== undefined && userId !== this.conn.username) {
+      this.content = Content.None;
+      throw precondition(`user_id property set to '${userId}' but authenticated user was '${this.conn.username}'`);
+    }
     if (size > MAX_MESSAGE_SIZE) {
       this.content = Content.None;
       throw precondition(`message size ${size} is larger than configured max size ${MAX_MESSAGE_SIZE}`);
@@ -280,11 +307,9 @@ export class Channel implements DeliverySink {
 
   onBody(buf: Buffer, start: number, end: number): void {
     if (this.content !== Content.AwaitingBody) {
-      throw unexpectedFrame(
-        this.content === Content.AwaitingHeader
-          ? 'expected content header for class 60, got non content header frame instead'
-          : 'expected method frame, got non method frame instead',
-      );
+      throw this.content === Content.AwaitingHeader
+        ? unexpectedFrame('expected content header for class 60, got non content header frame instead', MethodId.BasicPublish)
+        : unexpectedFrame('expected method frame, got non method frame instead');
     }
     const n = end - start;
     this.bodyReceived += n;
@@ -315,6 +340,7 @@ export class Channel implements DeliverySink {
   }
 
   private finishPublish(body: Buffer): void {
+    if (!this.opened) throw channelError("expected 'channel.open'");
     const m = this.publish!;
     const x = this.publishExchange!;
     const msg = new Message(m.exchange, m.routingKey, this.properties!, body);
@@ -379,7 +405,7 @@ export class Channel implements DeliverySink {
   }
 
   canDeliver(c: Consumer): boolean {
-    if (!this.flowActive || this.closing || this.conn.writeBlocked) return false;
+    if (this.closing || this.conn.writeBlocked) return false;
     return c.noAck || this.globalPrefetch === 0 || this.unackedConsumed < this.globalPrefetch;
   }
 

@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import { DecodeError, Reader, Writer } from '../amqp/codec.js';
 import { tableOf, type FieldTable } from '../amqp/field-table.js';
+import { erlangBinary } from '../amqp/erlang-format.js';
 import { FrameError, FrameReader, type FrameSink } from '../amqp/frame-reader.js';
 import {
   FRAME_BODY,
@@ -166,7 +167,8 @@ export class Connection implements FrameSink {
       return Buffer.alloc(0);
     }
     this.headerBytes = null;
-    if (!have.subarray(0, 8).equals(PROTOCOL_HEADER)) {
+    const header = have.subarray(0, 8);
+    if (!header.equals(PROTOCOL_HEADER) && !header.equals(LEGACY_0_9_HEADER)) {
       // As RabbitMQ: answer with the protocol we speak, then close.
       this.state = State.Closed;
       this.socket.end(PROTOCOL_HEADER);
@@ -180,9 +182,16 @@ export class Connection implements FrameSink {
   }
 
   private onInputError(err: unknown): void {
+    // Before tune-ok RabbitMQ does not explain itself: a client that breaks the handshake is dropped.
+    if (this.state === State.AwaitingStartOk || this.state === State.AwaitingTuneOk) {
+      if (!(err instanceof AmqpError || err instanceof FrameError || err instanceof DecodeError)) {
+        this.ctx.log.error(`connection ${this.remoteAddress}: internal error during handshake`, err);
+      }
+      return this.destroy();
+    }
     if (err instanceof FrameError) return this.closeWithError(frameError(err.message), 0);
-    if (err instanceof DecodeError) return this.closeWithError(frameError(err.message), 0);
-    if (err instanceof AmqpError) return this.closeWithError(err, 0);
+    if (err instanceof SilentClose) return this.destroy();
+    if (err instanceof AmqpError) return this.closeWithError(err, err.methodId ?? 0);
     this.ctx.log.error(`connection ${this.remoteAddress}: internal error`, err);
     this.closeWithError(internalError('internal error'), 0);
   }
@@ -204,10 +213,11 @@ export class Connection implements FrameSink {
         return this.onMethodFrame(channel, buf, start, end);
       case FRAME_HEADER:
       case FRAME_BODY: {
-        if (channel === 0) throw unexpectedFrame(`content frame on channel 0`);
+        if (channel === 0) throw unexpectedFrame(`type ${type}, all octets = ${erlangBinary(buf, start, end)}`);
+        if (this.state !== State.Open) throw new SilentClose();
         if (this.closingChannels.has(channel)) return;
         const ch = this.channels.get(channel);
-        if (!ch) throw channelError(`expected 'channel.open'`);
+        if (!ch) throw unexpectedFrame('expected method frame, got non method frame instead');
         try {
           if (type === FRAME_HEADER) ch.onHeader(buf, start, end);
           else ch.onBody(buf, start, end);
@@ -217,59 +227,65 @@ export class Connection implements FrameSink {
         return;
       }
       case FRAME_HEARTBEAT:
-        if (channel !== 0) throw frameError(`heartbeat frame on channel ${channel}`);
+        if (end > start) throw frameError(`type ${type}, all octets = ${erlangBinary(buf, start, end)}: unknown_frame`);
+        if (channel !== 0) throw unexpectedFrame(`type ${type}, all octets = <<>>`);
         return;
       default:
-        throw frameError(`unknown frame type ${type}`);
+        throw frameError(`type ${type}, all octets = ${erlangBinary(buf, start, end)}: unknown_frame`);
     }
   }
 
   private onMethodFrame(channel: number, buf: Buffer, start: number, end: number): void {
-    if (end - start < 4) throw frameError('method frame too short');
+    if (end - start < 4) throw new SilentClose();
     const id = buf.readUInt32BE(start);
     let m: Method | undefined;
     try {
       m = decodeMethod(id, this.reader.reset(buf, start + 4, end));
     } catch (err) {
-      if (err instanceof DecodeError) throw frameError(`cannot decode ${METHOD_NAMES[id] ?? 'method'}: ${err.message}`);
+      if (err instanceof DecodeError) {
+        throw new AmqpError(ReplyCode.FrameError, `cannot decode ${erlangBinary(buf, start + 4, end)}`, id);
+      }
       throw err;
     }
-    if (!m) throw notImplementedMethod(id);
-    if (channel === 0) return this.onConnectionMethod(m);
-    if (this.state !== State.Open) throw channelError(`unexpected frame on channel ${channel} before the connection is open`);
+    // RabbitMQ cannot even name an unknown method, and drops the connection without a word.
+    if (!m) throw new SilentClose();
+    if (channel === 0) {
+      try {
+        return this.onConnectionMethod(m);
+      } catch (err) {
+        if (err instanceof AmqpError) err.methodId ??= m.id;
+        throw err;
+      }
+    }
+    if (this.state !== State.Open) throw new SilentClose();
     if (this.closingChannels.has(channel)) {
       if (m.id === MethodId.ChannelCloseOk) this.closingChannels.delete(channel);
       else if (m.id === MethodId.ChannelClose) {
-        // Both sides closed at once: RabbitMQ answers close-ok and the channel is done.
+        // Both sides closed at once: answer close-ok and the channel is done.
         this.closingChannels.delete(channel);
         encodeChannelCloseOk(this.writer, channel);
         this.scheduleFlush();
       }
       return;
     }
-    const ch = this.channels.get(channel);
-    if (!ch) return this.openChannel(channel, m);
-    if (m.id === MethodId.ChannelClose) {
+    let ch = this.channels.get(channel);
+    if (!ch) {
+      if (this.channels.size >= this.channelMax) {
+        throw notAllowed(`number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`);
+      }
+      ch = new Channel(channel, this);
+      this.channels.set(channel, ch);
+    }
+    if (ch.opened && m.id === MethodId.ChannelClose) {
       this.channels.delete(channel);
       ch.closeByClient();
       return;
     }
-    if (m.id === MethodId.ChannelCloseOk) return; // nothing of ours was waiting for it
     try {
       ch.onMethod(m);
     } catch (err) {
       this.channelFailed(ch, err, m.id);
     }
-  }
-
-  private openChannel(channel: number, m: Method): void {
-    if (m.id !== MethodId.ChannelOpen) throw channelError(`expected 'channel.open'`);
-    if (this.channels.size + this.closingChannels.size >= this.channelMax) {
-      throw notAllowed(`number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`);
-    }
-    this.channels.set(channel, new Channel(channel, this));
-    encodeChannelOpenOk(this.writer, channel);
-    this.scheduleFlush();
   }
 
   /** A soft error closes just this channel; a hard one goes up and closes the connection. */
@@ -279,11 +295,12 @@ export class Connection implements FrameSink {
       err = internalError('internal error');
     }
     const e = err as AmqpError;
-    if (e.hard) return this.closeWithError(e, methodId);
+    if (e.methodId === undefined) e.methodId = methodId;
+    if (e.hard) return this.closeWithError(e, e.methodId);
     this.channels.delete(ch.id);
     this.closingChannels.add(ch.id);
     ch.teardown();
-    encodeChannelClose(this.writer, ch.id, e.code, e.replyText, methodId >>> 16, methodId & 0xffff);
+    encodeChannelClose(this.writer, ch.id, e.code, e.replyText, e.methodId >>> 16, e.methodId & 0xffff);
     this.scheduleFlush();
   }
 
@@ -325,7 +342,7 @@ export class Connection implements FrameSink {
         if (channelMax > l.channelMax) throw notAllowed(`channel_max=${channelMax} > ${l.channelMax} max`);
         this.frameMax = frameMax;
         this.channelMax = channelMax;
-        this.frames.maxPayload = frameMax - 8;
+        this.frames.frameMax = frameMax;
         this.heartbeat = m.heartbeat;
         this.state = State.AwaitingOpen;
         this.startHeartbeats();
@@ -352,7 +369,7 @@ export class Connection implements FrameSink {
           this.socket.end();
           return;
         }
-        throw channelError(`unexpected method ${METHOD_NAMES[m.id]} on channel 0`);
+        throw channelError('unexpected method in connection state running');
       default:
         return;
     }
@@ -362,7 +379,7 @@ export class Connection implements FrameSink {
   private refuseLogin(text: string): void {
     this.ctx.log.info(`connection from ${this.remoteAddress} refused: ${text}`);
     if (this.authFailureClose) {
-      this.closeWithError(new AmqpError(ReplyCode.AccessRefused, text), MethodId.ConnectionStartOk);
+      this.closeWithError(new AmqpError(ReplyCode.AccessRefused, text), 0);
     } else {
       this.state = State.Closed;
       this.socket.destroy();
@@ -552,9 +569,11 @@ export class Connection implements FrameSink {
   }
 }
 
-function notImplementedMethod(id: number): AmqpError {
-  return new AmqpError(ReplyCode.NotImplemented, `unknown method ${id >>> 16}.${id & 0xffff}`);
-}
+/** AMQP 0-9's header, which RabbitMQ accepts and serves as 0-9-1. */
+const LEGACY_0_9_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 1, 1, 0, 9]);
+
+/** A violation RabbitMQ answers by dropping the socket, without connection.close. */
+class SilentClose extends Error {}
 
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;

@@ -1,6 +1,6 @@
 // Headers exchange: a binding's arguments list header values that the message's headers must carry,
 // all of them or any one (x-match), ignoring x- prefixed keys unless x-match ends in "-with-x".
-import { fieldValuesMatch, stringOf, type Field, type FieldTable } from '../../amqp/field-table.js';
+import { fieldValuesMatch, stringOf, typeName, type Field, type FieldTable } from '../../amqp/field-table.js';
 import type { Binding } from '../binding.js';
 import { precondition } from '../errors.js';
 import type { Router } from '../exchange.js';
@@ -20,9 +20,11 @@ function modeOf(args: FieldTable): Mode {
   const f = args.get('x-match');
   if (f === undefined) return 'all';
   const s = stringOf(f);
-  if (s === undefined || !MODES.has(s)) {
-    throw precondition(`Invalid x-match field value ${s === undefined ? f.type : `<<"${s}">>`}; expected all, any, all-with-x, or any-with-x`);
+  if (s === undefined) {
+    const shown = f.type === 'l' ? f.value.toString() : JSON.stringify(f.value);
+    throw precondition(`Invalid x-match field type ${typeName(f.type)} (value ${shown}); expected longstr`);
   }
+  if (!MODES.has(s)) throw precondition(`Invalid x-match field value <<"${s}">>; expected all, any, all-with-x, or any-with-x`);
   return s as Mode;
 }
 
