@@ -5,6 +5,18 @@ import type { Consumer } from './consumer.js';
 import { Deque } from './deque.js';
 import { QueuedMessage, type Message } from './message.js';
 
+/**
+ * Flow control: a queue whose consumers are falling behind asks the connections publishing into it to
+ * stop reading until the backlog shrinks, so a fast publisher cannot starve its own consumers.
+ */
+export interface FlowWaiter {
+  flowReleased(q: Queue): void;
+}
+
+/** Backlog (ready messages, with consumers attached) at which publishers are held, and released. */
+const FLOW_HIGH = 2048;
+const FLOW_LOW = FLOW_HIGH / 2;
+
 /** How a queue tells its owner about life-cycle events (auto-delete), without knowing the vhost. */
 export interface QueueOwner {
   queueUnused(q: Queue): void;
@@ -24,6 +36,9 @@ export class Queue {
   private rrIndex = 0;
   /** Re-entrancy guard: delivering can trigger flushes that call back into dispatch. */
   private dispatching = false;
+  /** Publishers are being held back: consumers have more than they keep up with. */
+  inFlow = false;
+  private flowWaiters: FlowWaiter[] = [];
 
   // Counters for statistics (management API).
   publishCount = 0;
@@ -57,7 +72,22 @@ export class Queue {
     this.publishCount++;
     const qm = new QueuedMessage(msg, this.nextSeq++);
     this.ready.push(qm);
-    if (this.consumers.length > 0) this.dispatch();
+    if (this.consumers.length > 0) {
+      this.dispatch();
+      if (this.ready.length > FLOW_HIGH) this.inFlow = true;
+    }
+  }
+
+  /** Holds a publisher until this queue's backlog is down again. */
+  addFlowWaiter(w: FlowWaiter): void {
+    if (!this.flowWaiters.includes(w)) this.flowWaiters.push(w);
+  }
+
+  private releaseFlow(): void {
+    this.inFlow = false;
+    const waiters = this.flowWaiters;
+    this.flowWaiters = [];
+    for (const w of waiters) w.flowReleased(this);
   }
 
   /** Delivers ready messages while some consumer has credit. */
@@ -74,6 +104,7 @@ export class Queue {
     } finally {
       this.dispatching = false;
     }
+    if (this.inFlow && this.ready.length < FLOW_LOW) this.releaseFlow();
   }
 
   /** Round-robin over consumers with credit, starting after the last one served. */
@@ -139,6 +170,7 @@ export class Queue {
     if (this.rrIndex > i) this.rrIndex--;
     if (this.consumers.length === 0) {
       this.rrIndex = 0;
+      if (this.inFlow) this.releaseFlow(); // nobody to wait for: the backlog just stays
       if (this.autoDelete && this.hadConsumer) this.owner.queueUnused(this);
     }
   }
@@ -146,6 +178,7 @@ export class Queue {
   purge(): number {
     const n = this.ready.length;
     this.ready.clear();
+    if (this.inFlow) this.releaseFlow();
     return n;
   }
 }

@@ -227,7 +227,7 @@ export class VHost implements QueueOwner {
     const consumers = q.consumers;
     q.consumers = [];
     for (const c of consumers) c.sink.cancelledByBroker(c);
-    q.purge();
+    q.purge(); // also releases publishers held by its flow control
     return count;
   }
 

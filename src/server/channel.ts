@@ -369,7 +369,11 @@ export class Channel implements DeliverySink {
       }
       return;
     }
-    for (let i = 0; i < n; i++) queues[i].enqueue(msg);
+    for (let i = 0; i < n; i++) {
+      const q = queues[i];
+      q.enqueue(msg);
+      if (q.inFlow) this.conn.holdForFlow(q);
+    }
   }
 
   /** Called by the connection just before it flushes: one ack covers every publish confirmed since. */

@@ -31,6 +31,7 @@ import {
 import type { Broker } from '../broker/broker.js';
 import { AmqpError, channelError, commandInvalid, frameError, internalError, notAllowed, unexpectedFrame } from '../broker/errors.js';
 import type { Message } from '../broker/message.js';
+import type { FlowWaiter, Queue } from '../broker/queue.js';
 import type { VHost } from '../broker/vhost.js';
 import { MECHANISMS, isKnownMechanism, parseCredentials } from './auth.js';
 import { Channel } from './channel.js';
@@ -49,6 +50,8 @@ const WRITE_BUFFER_LIMIT = 1024 * 1024;
 /** Bodies up to this size are copied into the output slab; larger ones are written as they are. */
 const COPY_BODY_LIMIT = 16 * 1024;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Longest a publisher is held by flow control before it may read again. */
+const MAX_FLOW_HOLD_MS = 1_000;
 /** How long to wait for close-ok after sending connection.close. */
 const CLOSE_OK_TIMEOUT_MS = 3_000;
 
@@ -70,7 +73,7 @@ export interface ConnectionContext {
   onClosed(conn: Connection): void;
 }
 
-export class Connection implements FrameSink {
+export class Connection implements FrameSink, FlowWaiter {
   readonly writer = new Writer();
   vhost: VHost | null = null;
   username = '';
@@ -99,6 +102,10 @@ export class Connection implements FrameSink {
   private socketBlocked = false;
   /** A consumer found no room to deliver; resume consumers once there is. */
   private stalled = false;
+  /** Queues in flow control that this connection published to; reading waits until all release it. */
+  private readonly heldBy = new Set<Queue>();
+  private flowTimer: NodeJS.Timeout | null = null;
+  private readonly releaseAllBound = () => this.releaseAll();
 
   // liveness
   private bytesIn = 0;
@@ -431,6 +438,7 @@ export class Connection implements FrameSink {
     this.state = State.Closed;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.closeTimer) clearTimeout(this.closeTimer);
+    if (this.flowTimer) clearTimeout(this.flowTimer);
     this.heartbeatTimer = this.closeTimer = null;
     this.ctx.onClosed(this);
     for (const r of this.closedResolvers) r();
@@ -525,8 +533,32 @@ export class Connection implements FrameSink {
     if (!this.socketBlocked) return;
     this.socketBlocked = false;
     this.stalled = false;
-    this.socket.resume();
+    if (this.heldBy.size === 0) this.socket.resume();
     this.resumeConsumers();
+  }
+
+  /** A queue this connection published to has more backlog than its consumers keep up with. */
+  holdForFlow(q: Queue): void {
+    if (this.heldBy.has(q)) return;
+    // Not when this connection also consumes from q: its acks, which drain q, would not be read.
+    for (const c of q.consumers) if (c.sink.connectionId === this.id) return;
+    this.heldBy.add(q);
+    q.addFlowWaiter(this);
+    this.socket.pause();
+    // Holds through other queues could in principle form a cycle; none lasts longer than this.
+    this.flowTimer ??= setTimeout(this.releaseAllBound, MAX_FLOW_HOLD_MS);
+  }
+
+  flowReleased(q: Queue): void {
+    if (!this.heldBy.delete(q) || this.heldBy.size > 0) return;
+    if (this.flowTimer) clearTimeout(this.flowTimer);
+    this.flowTimer = null;
+    if (!this.socketBlocked && this.state !== State.Closed) this.socket.resume();
+  }
+
+  private releaseAll(): void {
+    this.flowTimer = null;
+    for (const q of [...this.heldBy]) this.flowReleased(q);
   }
 
   private resumeConsumers(): void {

@@ -1,0 +1,42 @@
+// Runs one broker in a process of its own, so its CPU and memory are measured apart from the
+// load generator's. Forked by targets.ts with `warren` or `null`; tells the parent where it
+// listens ({url, pid}) and closes when told to (or when the parent goes away).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNullBroker } from './null-broker.js';
+
+export type BrokerKind = 'warren' | 'null';
+
+export type FromBrokerProcess = { type: 'listening'; url: string; pid: number } | { type: 'failed'; message: string };
+
+interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+const kind = process.argv[2] as BrokerKind;
+// Persistent scenarios need somewhere to write; a fresh directory keeps runs independent.
+const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-'));
+
+async function start(): Promise<Running> {
+  if (kind === 'null') return startNullBroker({ port: 0, host: '127.0.0.1' });
+  const { startBroker } = await import('../src/index.js');
+  return startBroker({ port: 0, host: '127.0.0.1', dataDir });
+}
+
+async function shutdown(broker: Running | null): Promise<never> {
+  await broker?.close().catch(() => {});
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+try {
+  const broker = await start();
+  process.send!({ type: 'listening', url: broker.url, pid: process.pid } satisfies FromBrokerProcess);
+  process.on('message', () => void shutdown(broker)); // the only message the parent sends is "close"
+  process.on('disconnect', () => void shutdown(broker));
+} catch (err) {
+  process.send!({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies FromBrokerProcess);
+  await shutdown(null);
+}

@@ -1,0 +1,89 @@
+// `npm run bench`: runs the scenario table against Warren (started here in a child process), a
+// given broker, or the null broker; optionally alternating with a second broker for comparison.
+// Prints figures only: benchmarks never assert timings.
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { USAGE, parseCli, type CliOptions } from './cli-options.js';
+import type { Measurements } from './measurements.js';
+import { progressLine, summaryTables, type RunRecord } from './report.js';
+import type { Scenario } from './scenario-types.js';
+import { findScenarios, scenarios as allScenarios } from './scenarios.js';
+import { runSteadyFlow, type RunSettings } from './steady-flow.js';
+import { childBroker, externalBroker, type Target } from './targets.js';
+
+async function main(): Promise<void> {
+  const options = parseCli(process.argv.slice(2));
+  if (options.help) return void process.stdout.write(USAGE);
+  if (options.list) {
+    for (const s of allScenarios) console.log(`${s.name.padEnd(22)} ${s.summary}`);
+    return;
+  }
+  const scenarios = findScenarios(options.scenarios);
+  const settings: RunSettings = { client: options.client, warmupMs: options.warmupMs, durationMs: options.durationMs };
+  const targets = await openTargets(options);
+  const rounds = options.rounds ?? (targets.length > 1 ? 2 : 1);
+  console.log(
+    `warren bench: ${scenarios.length} scenario(s) × ${rounds} round(s) on ${targets.map((t) => t.label).join(' and ')}; ` +
+      `${settings.warmupMs / 1000}s warm-up + ${settings.durationMs / 1000}s measured; ${settings.client} client; ` +
+      `${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`,
+  );
+
+  const records: RunRecord[] = [];
+  try {
+    for (const scenario of scenarios) {
+      for (let round = 1; round <= rounds; round++) {
+        for (const [index, target] of targets.entries()) {
+          const record = await runOnce(scenario, target, round, index, settings);
+          records.push(record);
+          console.log(progressLine(record));
+        }
+      }
+    }
+  } finally {
+    await Promise.all(targets.map((t) => t.release()));
+  }
+
+  console.log(`\n${summaryTables(scenarios, targets.map((t) => t.label), records)}`);
+  if (options.jsonFile) {
+    writeFileSync(options.jsonFile, JSON.stringify({ settings, cpus: cpus().length, records }, null, 2));
+    console.log(`\nwrote ${options.jsonFile}`);
+  }
+}
+
+async function openTargets(options: CliOptions): Promise<Target[]> {
+  const primary = options.nullBroker
+    ? childBroker('null')
+    : options.url
+      ? await externalBroker(options.url, options.pid)
+      : childBroker('warren');
+  if (!options.against) return [primary];
+  const other = await externalBroker(options.against, options.againstPid);
+  if (other.label === primary.label) other.label = `${other.label} (against)`;
+  return [primary, other];
+}
+
+async function runOnce(scenario: Scenario, target: Target, round: number, index: number, settings: RunSettings): Promise<RunRecord> {
+  const record = { scenario: scenario.name, target: target.label, round };
+  try {
+    const endpoint = await target.prepare();
+    // Unique per run, so a leftover from an interrupted run can never be mistaken for this one's.
+    const plan = scenario.plan(`bench.${scenario.name}.${process.pid}.${round}.${index}`);
+    let measurements: Measurements;
+    switch (plan.kind) {
+      // further plan kinds (backlog drain, idle connections, declare rate, start-up) get a case each
+      case 'steady-flow':
+        measurements = await runSteadyFlow(plan, endpoint, settings);
+        break;
+    }
+    return { ...record, measurements };
+  } catch (err) {
+    return { ...record, measurements: null, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    await target.release();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+// The scenario table. Add a scenario by adding an entry; `--scenario NAME` selects by name.
+import type { Scenario } from './scenario-types.js';
+
+const KIB = 1024;
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'direct-1to1',
+    summary: '1 producer → 1 queue → 1 consumer, 1 KiB transient, manual ack, prefetch 200',
+    plan: (ns) => ({
+      kind: 'steady-flow',
+      topology: { exchanges: [], queues: [{ name: `${ns}.q`, durable: false }], bindings: [] },
+      producers: { connections: 1, processes: 1, exchange: '', routingKeys: [`${ns}.q`], bodySize: KIB, persistent: false },
+      consumers: { queues: [`${ns}.q`], processes: 1, prefetch: 200, manualAck: true },
+    }),
+  },
+  {
+    name: 'persistent-confirms',
+    summary: '1 producer → 1 durable queue → 1 consumer, 1 KiB persistent, confirm window 256, manual ack, prefetch 200',
+    plan: (ns) => ({
+      kind: 'steady-flow',
+      topology: { exchanges: [], queues: [{ name: `${ns}.q`, durable: true }], bindings: [] },
+      producers: {
+        connections: 1,
+        processes: 1,
+        exchange: '',
+        routingKeys: [`${ns}.q`],
+        bodySize: KIB,
+        persistent: true,
+        confirmWindow: 256,
+      },
+      consumers: { queues: [`${ns}.q`], processes: 1, prefetch: 200, manualAck: true },
+    }),
+  },
+  {
+    name: 'fanout-10',
+    summary: '1 producer → fanout exchange → 10 queues, 1 consumer each, 1 KiB transient, manual ack, prefetch 200',
+    plan: (ns) => {
+      const queues = Array.from({ length: 10 }, (_, i) => `${ns}.q${i}`);
+      return {
+        kind: 'steady-flow',
+        topology: {
+          exchanges: [{ name: `${ns}.fanout`, type: 'fanout', durable: false }],
+          queues: queues.map((name) => ({ name, durable: false })),
+          bindings: queues.map((queue) => ({ exchange: `${ns}.fanout`, queue, routingKey: '' })),
+        },
+        producers: { connections: 1, processes: 1, exchange: `${ns}.fanout`, routingKeys: [''], bodySize: KIB, persistent: false },
+        // two consumer processes, so the ten consumers' parsing and acking is not one event loop's bottleneck
+        consumers: { queues, processes: 2, prefetch: 200, manualAck: true },
+      };
+    },
+  },
+  {
+    name: 'fixed-rate-latency',
+    summary: '1 producer at a fixed 5,000 msg/s → 1 queue → 1 consumer, 1 KiB transient: latency when not saturated',
+    plan: (ns) => ({
+      kind: 'steady-flow',
+      topology: { exchanges: [], queues: [{ name: `${ns}.q`, durable: false }], bindings: [] },
+      producers: {
+        connections: 1,
+        processes: 1,
+        exchange: '',
+        routingKeys: [`${ns}.q`],
+        bodySize: KIB,
+        persistent: false,
+        ratePerSecond: 5000,
+      },
+      consumers: { queues: [`${ns}.q`], processes: 1, prefetch: 200, manualAck: true },
+    }),
+  },
+];
+
+export function findScenarios(names: string[]): Scenario[] {
+  if (names.length === 0) return scenarios;
+  return names.map((name) => {
+    const found = scenarios.find((s) => s.name === name);
+    if (!found) throw new Error(`unknown scenario "${name}"; known: ${scenarios.map((s) => s.name).join(', ')}`);
+    return found;
+  });
+}
