@@ -28,6 +28,8 @@ export interface RunningBroker {
   /** amqp://guest:guest@host:port, ready for any AMQP 0-9-1 client. */
   readonly url: string;
   readonly broker: Broker;
+  /** Client connections currently open (including ones still in the handshake). */
+  readonly connectionCount: number;
   /** Closes every client connection (320 CONNECTION_FORCED) and stops listening. */
   close(): Promise<void>;
 }
@@ -57,6 +59,9 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     port: addr.port,
     url: `amqp://guest:guest@${urlHost}:${addr.port}`,
     broker,
+    get connectionCount() {
+      return server.connections.size;
+    },
     close: () => (closing ??= server.close()),
   };
 }
