@@ -3,6 +3,20 @@
 import { Reader } from './codec.js';
 import { BasicPropertyFlag, BasicPropertyOrder, decodeBasicProperties, type BasicProperties } from './spec.js';
 
+/** Where the property after the one of type t at off begins (it may lie past the end of raw). */
+function skipProperty(raw: Buffer, off: number, t: (typeof BasicPropertyOrder)[number]): number {
+  switch (t) {
+    case 'shortstr':
+      return off + 1 + raw[off];
+    case 'table':
+      return off + 4 + raw.readUInt32BE(off);
+    case 'octet':
+      return off + 1;
+    case 'timestamp':
+      return off + 8;
+  }
+}
+
 /** Offset of the property with the given flag bit in raw (flags word first), or -1 when absent. */
 export function propertyOffset(raw: Buffer, flag: number): number {
   if (raw.length < 2) return -1;
@@ -12,21 +26,7 @@ export function propertyOffset(raw: Buffer, flag: number): number {
   for (let i = 0; i < BasicPropertyOrder.length; i++) {
     const bit = 0x8000 >> i;
     if (bit === flag) return off;
-    if ((flags & bit) === 0) continue;
-    switch (BasicPropertyOrder[i]) {
-      case 'shortstr':
-        off += 1 + raw[off];
-        break;
-      case 'table':
-        off += 4 + raw.readUInt32BE(off);
-        break;
-      case 'octet':
-        off += 1;
-        break;
-      case 'timestamp':
-        off += 8;
-        break;
-    }
+    if (flags & bit) off = skipProperty(raw, off, BasicPropertyOrder[i]);
   }
   return -1;
 }
@@ -64,22 +64,10 @@ export function propertiesFit(raw: Buffer): boolean {
   let off = 2;
   for (let i = 0; i < BasicPropertyOrder.length; i++) {
     if ((flags & (0x8000 >> i)) === 0) continue;
-    switch (BasicPropertyOrder[i]) {
-      case 'shortstr':
-        if (off + 1 > raw.length) return false;
-        off += 1 + raw[off];
-        break;
-      case 'table':
-        if (off + 4 > raw.length) return false;
-        off += 4 + raw.readUInt32BE(off);
-        break;
-      case 'octet':
-        off += 1;
-        break;
-      case 'timestamp':
-        off += 8;
-        break;
-    }
+    const t = BasicPropertyOrder[i];
+    // the length prefix itself must be there before skipProperty reads it
+    if ((t === 'shortstr' && off + 1 > raw.length) || (t === 'table' && off + 4 > raw.length)) return false;
+    off = skipProperty(raw, off, t);
     if (off > raw.length) return false;
   }
   return off === raw.length;
