@@ -4,7 +4,7 @@
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import amqp, { type ChannelModel } from 'amqplib';
-import { testBroker, type TestBroker } from '../helpers/broker.js';
+import { testBroker, warrenLacks, type TestBroker } from '../helpers/broker.js';
 import { deleteTopology, lockFixedNames } from '../helpers/fixed-names.js';
 import { channelError, consumeInto, vhostOf } from '../helpers/guide.js';
 
@@ -73,7 +73,7 @@ afterEach(async () => {
 });
 
 describe('guide: dead letter queues', () => {
-  test('a task the worker rejects without requeue lands in dlq.order_processing', async () => {
+  test('a task the worker rejects without requeue lands in dlq.order_processing', { timeout: 20_000, todo: warrenLacks('dead-letter exchanges') }, async () => {
     await setupDeadLetterQueue();
 
     // publish as the guide's producer does (onto the queue configured above)
@@ -125,7 +125,7 @@ describe('guide: dead letter queues', () => {
     assert.equal(dead.properties.timestamp, timestamp);
 
     const headers = dead.properties.headers ?? {};
-    const deaths = headers['x-death'] as Array<Record<string, unknown>>;
+    const deaths = headers['x-death'] ?? [];
     assert.equal(deaths.length, 1);
     const { time, ...death } = deaths[0]!;
     assert.deepEqual(death, {
@@ -135,9 +135,10 @@ describe('guide: dead letter queues', () => {
       exchange: '',
       'routing-keys': [QUEUE],
     });
-    // amqplib decodes an AMQP timestamp as { '!': 'timestamp', value: <seconds> }
-    assert.equal((time as { '!': string })['!'], 'timestamp');
-    assert.equal(typeof (time as { value: unknown }).value, 'number');
+    // an AMQP timestamp (seconds), which amqplib decodes as { '!': 'timestamp', value }
+    assert.equal(time['!'], 'timestamp');
+    assert.equal(typeof time.value, 'number');
+    assert.ok(time.value > 1_000_000_000 && time.value < 10_000_000_000, `seconds, not milliseconds: ${time.value}`);
     assert.equal(headers['x-first-death-exchange'], '');
     assert.equal(headers['x-first-death-queue'], QUEUE);
     assert.equal(headers['x-first-death-reason'], 'rejected');
@@ -147,7 +148,7 @@ describe('guide: dead letter queues', () => {
     assert.deepEqual(await dlqCh.checkQueue(DLQ), { queue: DLQ, messageCount: 0, consumerCount: 1 });
   });
 
-  test("after the DLQ setup, the guide's producer declaration (no x-dead-letter-routing-key) is refused", async () => {
+  test("after the DLQ setup, the guide's producer declaration (no x-dead-letter-routing-key) is refused", { timeout: 20_000 }, async () => {
     await setupDeadLetterQueue();
     const conn = await connect();
     const ch = await conn.createChannel();

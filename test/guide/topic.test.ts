@@ -48,7 +48,10 @@ function publishAll(channel: Channel, events: Array<{ key: string; data: unknown
   }
 }
 
-/** Every message in the queue, in order, as [routing key, body]. Stops at the first basic.get-empty. */
+/**
+ * Every message in the queue, in order, as [routing key, body]: basic.get until get-empty. Exact when the
+ * messages were published on the same channel, since the gets queue up behind the publishes.
+ */
 async function drain(ch: Channel, queue: string): Promise<Array<[string, unknown]>> {
   const out: Array<[string, unknown]> = [];
   for (;;) {
@@ -80,18 +83,16 @@ afterEach(async () => {
   await deleteTopology(url, TOPOLOGY);
 });
 
-describe('guide: topic routing', () => {
+describe('guide: topic routing', { timeout: 60_000 }, () => {
   test("the guide's four events: analytics gets 4, inventory 2, fraud 1", async () => {
     const conn = await connect();
     const channel = await conn.createChannel();
     await setupTopicRouting(channel);
     publishAll(channel, GUIDE_EVENTS);
 
-    // a declaration on the same channel is answered only after the publishes before it were routed
-    assert.deepEqual(await channel.checkQueue(ANALYTICS), { queue: ANALYTICS, messageCount: 4, consumerCount: 0 });
-    assert.deepEqual(await channel.checkQueue(INVENTORY), { queue: INVENTORY, messageCount: 2, consumerCount: 0 });
-    assert.deepEqual(await channel.checkQueue(FRAUD), { queue: FRAUD, messageCount: 1, consumerCount: 0 });
-
+    // Counted with basic.get on the publishing channel, which the broker serves after the publishes sent
+    // before it. (Not with queue.declare's message count: RabbitMQ answers that ahead of deliveries still
+    // waiting in the queue process's mailbox, so it can read 1 where 4 are on their way.)
     assert.deepEqual(
       await drain(channel, ANALYTICS),
       GUIDE_EVENTS.map((e) => [e.key, e.data]),

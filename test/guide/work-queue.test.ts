@@ -100,7 +100,7 @@ afterEach(async () => {
   await deleteTopology(url, TOPOLOGY);
 });
 
-describe('guide: work queues', () => {
+describe('guide: work queues', { timeout: 60_000 }, () => {
   test('the producer declares the durable queue and publishes a persistent JSON task', async () => {
     const stamped = await publishTask(GUIDE_TASK);
     assert.match(stamped.messageId, /^order-ORD-12345-\d+$/);
@@ -109,7 +109,8 @@ describe('guide: work queues', () => {
     const ch = await conn.createChannel();
     // the queue exists with the producer's arguments: an identical declaration is accepted
     const ok = await ch.assertQueue(QUEUE, { durable: true, arguments: QUEUE_ARGS });
-    assert.deepEqual(ok, { queue: QUEUE, messageCount: 1, consumerCount: 0 });
+    assert.equal(ok.queue, QUEUE);
+    assert.equal(ok.consumerCount, 0);
 
     await ch.prefetch(1);
     const inbox = await consumeInto(ch, QUEUE);
@@ -159,7 +160,9 @@ describe('guide: work queues', () => {
 
     // only the channel is lost: the connection carries on, and the task is still queued
     const ch2 = await conn.createChannel();
-    assert.deepEqual(await ch2.checkQueue(QUEUE), { queue: QUEUE, messageCount: 1, consumerCount: 0 });
+    const msg = await ch2.get(QUEUE, { noAck: true });
+    assert.ok(msg);
+    assert.deepEqual(JSON.parse(msg.content.toString()), GUIDE_TASK);
   });
 
   test('a worker declaring the queue first makes the producer the one refused', async () => {

@@ -733,7 +733,7 @@ export class RawClient {
    * Reads a content header and its body frames on `channel` (after basic.get-ok or basic.deliver) and
    * returns the reassembled body.
    */
-  async readContent(channel: number): Promise<{ bodySize: number; body: Buffer; frames: number }> {
+  async readContent(channel: number): Promise<{ bodySize: number; body: Buffer; frameSizes: number[] }> {
     const h = await this.nextFrame();
     if (h.type !== FRAME_HEADER || h.channel !== channel) {
       throw new Error(`expected a content header on channel ${channel}, got type ${h.type} on ${h.channel}`);
@@ -743,18 +743,18 @@ export class RawClient {
     r.short(); // weight
     const bodySize = Number(r.longlong());
     const parts: Buffer[] = [];
+    const frameSizes: number[] = [];
     let got = 0;
-    let frames = 0;
     while (got < bodySize) {
       const b = await this.nextFrame();
       if (b.type !== FRAME_BODY || b.channel !== channel) {
         throw new Error(`expected a content body on channel ${channel}, got type ${b.type} on ${b.channel}`);
       }
       parts.push(b.payload);
+      frameSizes.push(b.payload.length);
       got += b.payload.length;
-      frames++;
     }
-    return { bodySize, body: Buffer.concat(parts), frames };
+    return { bodySize, body: Buffer.concat(parts), frameSizes };
   }
 
   /** Reads every frame until the server closes the socket. */

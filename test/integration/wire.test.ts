@@ -18,6 +18,7 @@ import {
   headerFrame,
   heartbeatFrame,
   methodFrame,
+  parseClose,
   parseGetOk,
   parseStart,
   type Close,
@@ -459,6 +460,99 @@ describe('framing errors after the handshake', { concurrency: true, ...SAFETY },
     const c = await opened();
     await c.write(frame(FRAME_HEARTBEAT, 1, Buffer.alloc(0)));
     assert.deepEqual(await c.expectConnectionClose(), close(505, 'UNEXPECTED_FRAME - type 8, all octets = <<>>', 0, 0));
+  });
+});
+
+describe('content framing, soft errors and closing', { concurrency: true, ...SAFETY }, () => {
+  test('outgoing content is split into body frames of at most frame_max - 8 octets', async () => {
+    const c = await opened({ frameMax: 4096 });
+    await c.openChannel(1);
+    const q = await declareQueue(c, 1);
+    const body = Buffer.alloc(10000, 0x62);
+    await c.write(
+      Buffer.concat([
+        M.basicPublish(1, '', q),
+        headerFrame(1, body.length),
+        bodyFrame(1, body.subarray(0, 4096)),
+        bodyFrame(1, body.subarray(4096, 8192)),
+        bodyFrame(1, body.subarray(8192)),
+        M.basicGet(1, q, true),
+      ]),
+    );
+    parseGetOk(await c.nextMethod());
+    const content = await c.readContent(1);
+    assert.deepEqual(content.frameSizes, [4088, 4088, 1824]);
+    assert.deepEqual(content.body, body);
+    await c.close();
+  });
+
+  test('an empty body travels as a content header and no body frame; an empty body frame is accepted', async () => {
+    const c = await opened();
+    await c.openChannel(1);
+    const q = await declareQueue(c, 1);
+    await c.write(Buffer.concat([M.basicPublish(1, '', q), headerFrame(1, 0), M.basicGet(1, q, true)]));
+    parseGetOk(await c.nextMethod());
+    const empty = await c.readContent(1);
+    assert.equal(empty.bodySize, 0);
+    assert.deepEqual(empty.frameSizes, []);
+
+    await c.write(
+      Buffer.concat([
+        M.basicPublish(1, '', q),
+        headerFrame(1, 2),
+        bodyFrame(1, Buffer.alloc(0)),
+        bodyFrame(1, Buffer.from('ab')),
+        M.basicGet(1, q, true),
+      ]),
+    );
+    parseGetOk(await c.nextMethod());
+    assert.equal((await c.readContent(1)).body.toString(), 'ab');
+    await c.close();
+  });
+
+  test('a soft error closes only the channel; what follows on it before close-ok is ignored', async () => {
+    const c = await opened();
+    await c.openChannel(1);
+    await c.write(M.basicGet(1, 'no-such-queue-for-wire-test'));
+    assert.deepEqual(
+      await c.expectChannelClose(1),
+      close(404, `NOT_FOUND - no queue 'no-such-queue-for-wire-test' in vhost '${c.vhost}'`, 60, 70),
+    );
+    // ignored until the client confirms the close: no second channel.close, no get-empty, no error
+    await c.write(
+      Buffer.concat([
+        M.basicGet(1, 'no-such-queue-for-wire-test'),
+        M.basicPublish(1, '', 'x'),
+        headerFrame(1, 1),
+        bodyFrame(1, Buffer.from('x')),
+        M.channelCloseOk(1),
+      ]),
+    );
+    // the channel number is free again; the next frame the server sends is the open-ok
+    await c.openChannel(1);
+    await declareQueue(c, 1);
+    await c.close();
+  });
+
+  test('after a hard error the server ignores everything but connection.close-ok', async () => {
+    const c = await opened();
+    await c.write(M.channelOpen(0));
+    const m = await c.expectMethod(10, 50);
+    assert.deepEqual(parseClose(m), close(504, 'CHANNEL_ERROR - unexpected method in connection state running', 20, 10));
+    await c.write(Buffer.concat([M.channelOpen(1), M.channelOpen(1), frame(9, 0, Buffer.alloc(0)), M.basicPublish(5, '', 'x')]));
+    await c.write(M.connectionCloseOk());
+    await expectSilentClose(c);
+  });
+
+  test('a client connection.close is answered with close-ok, and frames after it are ignored', async () => {
+    const c = await opened();
+    await c.openChannel(1);
+    await c.write(Buffer.concat([M.connectionClose(200, 'bye'), M.channelOpen(2)]));
+    assert.deepEqual(await c.nextFrame(), { type: FRAME_METHOD, channel: 0, payload: Buffer.from([0, 10, 0, 51]) });
+    // RabbitMQ leaves closing the socket to the client (it gives up after 30 s, or the heartbeat
+    // timeout if shorter). Anything it had to say about the channel.open would come before our FIN.
+    c.socket.end();
+    await expectSilentClose(c);
   });
 });
 
