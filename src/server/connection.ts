@@ -342,11 +342,11 @@ export class Connection implements FrameSink, FlowWaiter {
       case State.AwaitingTuneOk: {
         if (m.id !== MethodId.ConnectionTuneOk) throw commandInvalid(`expected connection.tune-ok`);
         const l = this.ctx.limits;
-        const frameMax = m.frameMax === 0 ? l.frameMax : m.frameMax;
+        // RabbitMQ reads 0 (the spec's "no limit") as above its maximum and refuses it too.
+        const { frameMax, channelMax } = m;
         if (frameMax < FRAME_MIN_SIZE) throw notAllowed(`frame_max=${frameMax} < ${FRAME_MIN_SIZE} min`);
         if (frameMax > l.frameMax) throw notAllowed(`frame_max=${frameMax} > ${l.frameMax} max`);
-        const channelMax = m.channelMax === 0 ? l.channelMax : m.channelMax;
-        if (channelMax > l.channelMax) throw notAllowed(`channel_max=${channelMax} > ${l.channelMax} max`);
+        if (channelMax === 0 || channelMax > l.channelMax) throw notAllowed(`channel_max=${channelMax} > ${l.channelMax} max`);
         this.frameMax = frameMax;
         this.channelMax = channelMax;
         this.frames.frameMax = frameMax;
