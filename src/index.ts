@@ -2,18 +2,19 @@
 //   const broker = await startBroker({ port: 0 });  // any free port
 //   ... connect to broker.url ...
 //   await broker.close();
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Broker } from './broker/broker.js';
 import type { ConnectionLimits } from './server/connection.js';
 import { createLogger, type LogLevel, type Logger } from './server/logger.js';
 import { AmqpServer } from './server/server.js';
+import { DefinitionsStore } from './store/definitions-store.js';
 
 export interface StartOptions {
   /** TCP port; 0 picks a free one. Default 5672. */
   port?: number;
   /** Interface to listen on. Default '::' (all), falling back as Node does. */
   host?: string;
-  /** Where durable state will be kept; created if missing. */
+  /** Where durable definitions are kept (created if missing); without one, nothing outlives the broker. */
   dataDir?: string;
   /** Default 'warn' when embedded. */
   logLevel?: LogLevel;
@@ -44,14 +45,21 @@ export const VERSION: string = (() => {
 
 export async function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
   const log = options.logger ?? createLogger(options.logLevel ?? 'warn');
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const broker = new Broker();
+  // Without a data directory the broker keeps everything in memory (handy for tests).
+  const definitions = options.dataDir ? DefinitionsStore.open(options.dataDir, broker, log) : null;
   const server = new AmqpServer(
     broker,
     { host: options.host ?? '::', port: options.port ?? 5672, limits: options.limits, version: VERSION },
     log,
   );
-  const addr = await server.listen();
+  let addr;
+  try {
+    addr = await server.listen();
+  } catch (err) {
+    definitions?.close();
+    throw err;
+  }
   const urlHost = addr.host.includes(':') ? (addr.host === '::' ? 'localhost' : `[${addr.host}]`) : addr.host === '0.0.0.0' ? 'localhost' : addr.host;
   let closing: Promise<void> | null = null;
   return {
@@ -62,7 +70,10 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     get connectionCount() {
       return server.connections.size;
     },
-    close: () => (closing ??= server.close()),
+    close: () =>
+      (closing ??= server.close().then(() => {
+        definitions?.close();
+      })),
   };
 }
 

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { stringOf, tablesEqual, type FieldTable } from '../amqp/field-table.js';
 import { Binding, type Destination } from './binding.js';
+import { isDurableBinding, type DefinitionsSink } from './definitions.js';
 import { AmqpError, accessRefused, noExchange, noQueue, precondition, resourceLocked } from './errors.js';
 import { Exchange } from './exchange.js';
 import { routerFor } from './exchanges/index.js';
@@ -38,6 +39,8 @@ export class VHost implements QueueOwner {
   /** Reused by every publish: routing allocates nothing per message. */
   private readonly routeSet = new RouteSet();
   private readonly scratch: Binding[] = [];
+  /** Told of every change to durable definitions (set by storage; none for an in-memory broker). */
+  definitions: DefinitionsSink | null = null;
 
   constructor(readonly name: string) {
     this.defaultExchange = new Exchange(name, '', 'direct', true, false, false, new Map(), routerFor('direct'));
@@ -100,6 +103,7 @@ export class VHost implements QueueOwner {
     }
     const x = new Exchange(this.name, name, type, durable, autoDelete, internal, args, router);
     this.exchanges.set(name, x);
+    if (durable) this.definitions?.exchangeDeclared(x);
     return x;
   }
 
@@ -142,6 +146,7 @@ export class VHost implements QueueOwner {
     this.exchanges.delete(x.name);
     for (const b of [...x.bindings]) this.removeBindingObject(b);
     for (const b of [...x.incoming]) this.removeBindingObject(b);
+    if (x.durable) this.definitions?.exchangeDeleted(x);
   }
 
   // ---- queues ----
@@ -198,6 +203,7 @@ export class VHost implements QueueOwner {
     validateQueueArguments(args, this.describeQueue(name));
     const q = new Queue(this, this.name, name, isDurable, owner, autoDelete, args);
     this.queues.set(name, q);
+    if (isDurable) this.definitions?.queueDeclared(q);
     return { queue: q, messageCount: 0, consumerCount: 0 };
   }
 
@@ -228,6 +234,7 @@ export class VHost implements QueueOwner {
     q.consumers = [];
     for (const c of consumers) c.sink.cancelledByBroker(c);
     q.purge(); // also releases publishers held by its flow control
+    if (q.durable) this.definitions?.queueDeleted(q);
     return count;
   }
 
@@ -264,6 +271,7 @@ export class VHost implements QueueOwner {
     const b = new Binding(x, d, routingKey, args);
     x.addBinding(b);
     if (d.kind === 'exchange') d.incoming.push(b);
+    if (isDurableBinding(b)) this.definitions?.bindingAdded(b);
   }
 
   /** Unbinding what is not there succeeds, even when the queue or exchange is missing, as in RabbitMQ. */
@@ -282,6 +290,7 @@ export class VHost implements QueueOwner {
   private removeBindingObject(b: Binding): void {
     const x = b.source;
     x.removeBinding(b);
+    if (isDurableBinding(b)) this.definitions?.bindingRemoved(b);
     if (b.destination.kind === 'exchange') {
       const inc = b.destination.incoming;
       const i = inc.indexOf(b);
