@@ -3,19 +3,26 @@
 //   ... connect to broker.url ...
 //   await broker.close();
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Broker } from './broker/broker.js';
 import type { ConnectionLimits } from './server/connection.js';
 import { createLogger, type LogLevel, type Logger } from './server/logger.js';
 import { AmqpServer } from './server/server.js';
 import { DefinitionsStore } from './store/definitions-store.js';
+import { MessageStore } from './store/message-store.js';
 
 export interface StartOptions {
   /** TCP port; 0 picks a free one. Default 5672. */
   port?: number;
   /** Interface to listen on. Default '::' (all), falling back as Node does. */
   host?: string;
-  /** Where durable definitions are kept (created if missing); without one, nothing outlives the broker. */
+  /** Where durable definitions and persistent messages are kept (created if missing); without one, nothing outlives the broker. */
   dataDir?: string;
+  /**
+   * Whether confirms wait for fsync (default true). false trades durability against power loss for
+   * speed, like LavinMQ's --no-sync; a crash of the broker process alone still loses nothing written.
+   */
+  sync?: boolean;
   /** Default 'warn' when embedded. */
   logLevel?: LogLevel;
   logger?: Logger;
@@ -47,7 +54,18 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const log = options.logger ?? createLogger(options.logLevel ?? 'warn');
   const broker = new Broker();
   // Without a data directory the broker keeps everything in memory (handy for tests).
-  const definitions = options.dataDir ? DefinitionsStore.open(options.dataDir, broker, log) : null;
+  const dataDir = options.dataDir;
+  const sync = options.sync ?? true;
+  const messages = dataDir ? MessageStore.open({ dir: join(dataDir, 'messages'), sync, log }) : null;
+  if (messages) for (const vh of broker.vhosts.values()) vh.storage = messages;
+  const definitions = dataDir ? DefinitionsStore.open(dataDir, broker, log, sync) : null;
+  if (messages) {
+    const started = performance.now();
+    const r = messages.recover(broker);
+    if (r.messages > 0) {
+      log.info(`recovered ${r.messages} messages in ${r.queues} queues in ${Math.round(performance.now() - started)} ms`);
+    }
+  }
   const server = new AmqpServer(
     broker,
     { host: options.host ?? '::', port: options.port ?? 5672, limits: options.limits, version: VERSION },
@@ -58,6 +76,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     addr = await server.listen();
   } catch (err) {
     definitions?.close();
+    await messages?.close();
     throw err;
   }
   const urlHost = addr.host.includes(':') ? (addr.host === '::' ? 'localhost' : `[${addr.host}]`) : addr.host === '0.0.0.0' ? 'localhost' : addr.host;
@@ -71,8 +90,9 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       return server.connections.size;
     },
     close: () =>
-      (closing ??= server.close().then(() => {
+      (closing ??= server.close().then(async () => {
         definitions?.close();
+        await messages?.close();
       })),
   };
 }

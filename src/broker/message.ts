@@ -7,6 +7,8 @@ export class Message {
   /** Decoded on first use only; routing and delivery work from the raw bytes. */
   private decoded: BasicProperties | undefined = undefined;
   readonly persistent: boolean;
+  /** Storage segment holding this message, when it was persisted. */
+  storeSegment = 0;
 
   constructor(
     readonly exchange: string,
@@ -35,6 +37,8 @@ export class QueuedMessage {
     readonly message: Message,
     /** Position in the queue; requeued messages go back to it. */
     readonly seq: number,
+    /** Id of the message in storage, or 0 when it is not stored (transient, or a non-durable queue). */
+    readonly storeId: number,
   ) {}
 
   get redelivered(): boolean {

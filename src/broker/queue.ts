@@ -4,6 +4,7 @@ import type { FieldTable } from '../amqp/field-table.js';
 import type { Consumer } from './consumer.js';
 import { Deque } from './deque.js';
 import { QueuedMessage, type Message } from './message.js';
+import type { MessageStorage } from './message-storage.js';
 
 /**
  * Flow control: a queue whose consumers are falling behind asks the connections publishing into it to
@@ -40,6 +41,11 @@ export class Queue {
   inFlow = false;
   private flowWaiters: FlowWaiter[] = [];
 
+  /** Storage of this queue's persistent messages; set for durable queues of a broker with a data dir. */
+  storage: MessageStorage | null = null;
+  /** The queue's number in storage records (0 until storage assigns one). */
+  storeId = 0;
+
   // Counters for statistics (management API).
   publishCount = 0;
   deliverCount = 0;
@@ -68,9 +74,9 @@ export class Queue {
     return this.consumers.length === 1 && this.consumers[0].exclusive;
   }
 
-  enqueue(msg: Message): void {
+  enqueue(msg: Message, storeId = 0): void {
     this.publishCount++;
-    const qm = new QueuedMessage(msg, this.nextSeq++);
+    const qm = new QueuedMessage(msg, this.nextSeq++, storeId);
     this.ready.push(qm);
     if (this.consumers.length > 0) {
       this.dispatch();
@@ -121,12 +127,22 @@ export class Queue {
     return undefined;
   }
 
+  /** Puts back messages recovered from storage, in their original order. */
+  restore(qm: QueuedMessage): void {
+    this.ready.push(qm);
+    if (qm.seq >= this.nextSeq) this.nextSeq = qm.seq + 1;
+  }
+
   private handOver(c: Consumer, qm: QueuedMessage): void {
     this.deliverCount++;
-    if (!c.noAck) {
-      c.unacked++;
-      this.unackedCount++;
+    if (c.noAck) {
+      c.sink.deliver(c, qm);
+      this.forget(qm); // delivered without an ack to wait for: gone from the queue
+      return;
     }
+    if (qm.storeId !== 0) this.storage?.delivered(this, qm);
+    c.unacked++;
+    this.unackedCount++;
     c.sink.deliver(c, qm);
     qm.deliveryCount++;
   }
@@ -136,22 +152,32 @@ export class Queue {
     const qm = this.ready.shift();
     if (!qm) return undefined;
     this.deliverCount++;
-    if (!noAck) this.unackedCount++;
+    if (noAck) this.forget(qm);
+    else {
+      if (qm.storeId !== 0) this.storage?.delivered(this, qm);
+      this.unackedCount++;
+    }
     return qm;
   }
 
   /** A delivery was acked (or dropped by nack/reject without requeue). */
-  settle(consumer: Consumer | null): void {
+  settle(qm: QueuedMessage, consumer: Consumer | null): void {
     this.ackCount++;
     this.unackedCount--;
     if (consumer) consumer.unacked--;
+    this.forget(qm);
+  }
+
+  /** The message has left this queue for good: storage may drop it. */
+  private forget(qm: QueuedMessage): void {
+    if (qm.storeId !== 0) this.storage?.settled(this, qm);
   }
 
   /** Puts deliveries back at their original positions; they are redelivered with redelivered=true. */
   requeue(qm: QueuedMessage, consumer: Consumer | null): void {
     this.unackedCount--;
     if (consumer) consumer.unacked--;
-    if (this.deleted) return;
+    if (this.deleted) return this.forget(qm);
     const tail = this.ready.length > 0 ? this.ready.at(this.ready.length - 1) : undefined;
     if (!tail || tail.seq < qm.seq) this.ready.push(qm);
     else this.ready.insertBefore(qm, (m) => m.seq > qm.seq);
@@ -177,7 +203,8 @@ export class Queue {
 
   purge(): number {
     const n = this.ready.length;
-    this.ready.clear();
+    if (this.storage) for (const qm of this.ready.drain()) this.forget(qm);
+    else this.ready.clear();
     if (this.inFlow) this.releaseFlow();
     return n;
   }

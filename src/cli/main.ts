@@ -16,6 +16,8 @@ Server options (each also read from the environment variable shown):
   --host <addr>     interface to listen on (WARREN_HOST, default all interfaces)
   --data-dir <dir>  directory for durable state, created if missing (WARREN_DATA_DIR, default ./data)
   --log-level <l>   debug | info | warn | error (WARREN_LOG_LEVEL, default info)
+  --no-sync         confirm without waiting for fsync (WARREN_NO_SYNC=1); faster, but a power
+                    loss can lose confirmed messages (a crash of the broker alone cannot)
 `;
 
 function fail(msg: string): never {
@@ -33,6 +35,7 @@ async function server(argv: string[]): Promise<void> {
         host: { type: 'string' },
         'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
+        'no-sync': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -55,7 +58,8 @@ async function server(argv: string[]): Promise<void> {
 
   let broker;
   try {
-    broker = await startBroker({ port, host, dataDir, logLevel });
+    const sync = !(values['no-sync'] ?? env.WARREN_NO_SYNC === '1');
+    broker = await startBroker({ port, host, dataDir, logLevel, sync });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') fail(`port ${port} is already in use; choose another with --port`);

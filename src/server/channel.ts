@@ -48,6 +48,7 @@ import {
 } from '../broker/errors.js';
 import type { Exchange } from '../broker/exchange.js';
 import { Message, type QueuedMessage } from '../broker/message.js';
+import type { MessageStorage } from '../broker/message-storage.js';
 import type { Queue } from '../broker/queue.js';
 import { generatedName, type VHost } from '../broker/vhost.js';
 import type { Connection } from './connection.js';
@@ -101,6 +102,9 @@ export class Channel implements DeliverySink {
   /** Highest sequence number that may be acked, and the highest acked so far. */
   private confirmReady = 0;
   private confirmSent = 0;
+  /** Highest sequence number waiting for storage to reach the disk. */
+  private durableUpTo = 0;
+  private readonly storage: MessageStorage | null;
 
   // transactions
   private tx: { publishes: HeldPublish[]; settles: HeldSettle[] } | null = null;
@@ -119,6 +123,7 @@ export class Channel implements DeliverySink {
     readonly conn: Connection,
   ) {
     this.vhost = conn.vhost!;
+    this.storage = this.vhost.storage;
   }
 
   get connectionId(): number {
@@ -352,14 +357,22 @@ export class Channel implements DeliverySink {
       this.tx.publishes.push({ exchange: x, mandatory: m.mandatory, message: msg });
       return;
     }
-    this.routeAndEnqueue(x, m.mandatory, msg);
-    if (this.confirming) {
-      this.confirmReady = ++this.publishSeq;
+    const stored = this.routeAndEnqueue(x, m.mandatory, msg);
+    if (!this.confirming) return;
+    const seq = ++this.publishSeq;
+    // A publish is confirmed once it is on disk; one that needs no disk still waits behind any that
+    // do, because confirms go out in order.
+    if (stored || this.durableUpTo > this.confirmReady) {
+      this.durableUpTo = seq;
+      this.conn.durabilityPending(this);
+    } else {
+      this.confirmReady = seq;
       this.conn.confirmPending(this);
     }
   }
 
-  private routeAndEnqueue(x: Exchange, mandatory: boolean, msg: Message): void {
+  /** Routes and enqueues; returns whether the message was written to storage. */
+  private routeAndEnqueue(x: Exchange, mandatory: boolean, msg: Message): boolean {
     const queues = this.vhost.route(x, msg.routingKey, msg);
     const n = queues.length;
     if (n === 0) {
@@ -367,13 +380,27 @@ export class Channel implements DeliverySink {
         encodeBasicReturn(this.conn.writer, this.id, 312, 'NO_ROUTE', msg.exchange, msg.routingKey);
         this.conn.writeContent(this.id, msg);
       }
-      return;
+      return false;
     }
+    const storeId = msg.persistent && this.storage ? this.storage.persist(msg, queues) : 0;
     for (let i = 0; i < n; i++) {
       const q = queues[i];
-      q.enqueue(msg);
+      q.enqueue(msg, q.storeId !== 0 ? storeId : 0);
       if (q.inFlow) this.conn.holdForFlow(q);
     }
+    return storeId !== 0;
+  }
+
+  /**
+   * Called at flush time when publishes wait for the disk: asks storage for one callback covering
+   * every publish so far (storage syncs once for many channels).
+   */
+  requestDurability(): void {
+    const upTo = this.durableUpTo;
+    this.storage!.whenDurable(() => {
+      if (upTo > this.confirmReady) this.confirmReady = upTo;
+      if (!this.closing) this.conn.confirmPending(this);
+    });
   }
 
   /** Called by the connection just before it flushes: one ack covers every publish confirmed since. */
@@ -492,7 +519,7 @@ export class Channel implements DeliverySink {
   private settleOne(u: Unacked, ack: boolean, requeue: boolean): void {
     if (u.consumer) this.unackedConsumed--;
     if (!ack && requeue) u.queue.requeue(u.qm, u.consumer);
-    else u.queue.settle(u.consumer);
+    else u.queue.settle(u.qm, u.consumer);
   }
 
   /** Requeues every unacked delivery of this channel (basic.recover, channel close). */

@@ -98,6 +98,7 @@ export class Connection implements FrameSink, FlowWaiter {
   private outExternalBytes = 0;
   private flushScheduled = false;
   private readonly confirmChannels: Channel[] = [];
+  private readonly durableChannels: Channel[] = [];
   /** The socket's buffer is past its limit: deliveries wait for 'drain'. */
   private socketBlocked = false;
   /** A consumer found no room to deliver; resume consumers once there is. */
@@ -453,6 +454,12 @@ export class Connection implements FrameSink, FlowWaiter {
     process.nextTick(this.flushBound);
   }
 
+  /** The channel has publishes waiting for the disk; it asks storage at the next flush. */
+  durabilityPending(ch: Channel): void {
+    if (!this.durableChannels.includes(ch)) this.durableChannels.push(ch);
+    this.scheduleFlush();
+  }
+
   /** The channel has confirms to send; they go out with the next flush, coalesced. */
   confirmPending(ch: Channel): void {
     if (!this.confirmChannels.includes(ch)) this.confirmChannels.push(ch);
@@ -498,6 +505,11 @@ export class Connection implements FrameSink, FlowWaiter {
   flush(): void {
     this.flushScheduled = false;
     if (this.state === State.Closed) return;
+    this.vhost?.storage?.writeAhead();
+    if (this.durableChannels.length > 0) {
+      for (const ch of this.durableChannels) ch.requestDurability();
+      this.durableChannels.length = 0;
+    }
     if (this.confirmChannels.length > 0) {
       for (const ch of this.confirmChannels) ch.flushConfirms();
       this.confirmChannels.length = 0;

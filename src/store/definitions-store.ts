@@ -25,7 +25,8 @@ const SYNC_DELAY_MS = 20;
 type Record =
   | { op: 'exchange'; vhost: string; name: string; type: string; autoDelete: boolean; internal: boolean; args: string }
   | { op: 'exchange.delete'; vhost: string; name: string }
-  | { op: 'queue'; vhost: string; name: string; autoDelete: boolean; args: string }
+  | { op: 'queue'; vhost: string; name: string; id: number; autoDelete: boolean; args: string }
+  | { op: 'meta'; nextQueueId: number }
   | { op: 'queue.delete'; vhost: string; name: string }
   | { op: 'bind' | 'unbind'; vhost: string; source: string; destination: string; toQueue: boolean; key: string; args: string };
 
@@ -44,6 +45,8 @@ function tableFromText(s: string): FieldTable {
 export class DefinitionsStore implements DefinitionsSink {
   private fd: number;
   private records = 0;
+  /** Storage number for the next durable queue; never reused, so old message records cannot match a new queue. */
+  private nextQueueId = 1;
   private syncTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -65,11 +68,11 @@ export class DefinitionsStore implements DefinitionsSink {
       try {
         store.apply(broker, r);
       } catch (err) {
-        log.warn(`${path}: could not restore ${r.op} '${'name' in r ? r.name : r.source}': ${(err as Error).message}`);
+        log.warn(`${path}: could not restore ${JSON.stringify(r)}: ${(err as Error).message}`);
       }
     }
     store.records = records.length;
-    const live = liveRecords(broker);
+    const live: Record[] = [{ op: 'meta', nextQueueId: store.nextQueueId }, ...liveRecords(broker)];
     if (!existsSync(path) || records.length > 2 * live.length + 100) store.rewrite(live);
     else store.fd = openSync(path, 'a');
     for (const vh of broker.vhosts.values()) vh.definitions = store;
@@ -102,6 +105,10 @@ export class DefinitionsStore implements DefinitionsSink {
   }
 
   private apply(broker: Broker, r: Record): void {
+    if (r.op === 'meta') {
+      if (r.nextQueueId > this.nextQueueId) this.nextQueueId = r.nextQueueId;
+      return;
+    }
     const vh = broker.vhosts.get(r.vhost);
     if (!vh) return;
     switch (r.op) {
@@ -111,9 +118,13 @@ export class DefinitionsStore implements DefinitionsSink {
       case 'exchange.delete':
         if (vh.exchanges.has(r.name)) vh.deleteExchange(r.name, false);
         return;
-      case 'queue':
-        vh.declareQueue(r.name, false, true, false, r.autoDelete, tableFromText(r.args), 0);
+      case 'queue': {
+        const q = vh.declareQueue(r.name, false, true, false, r.autoDelete, tableFromText(r.args), 0).queue;
+        q.storeId = r.id;
+        if (r.id >= this.nextQueueId) this.nextQueueId = r.id + 1;
         return;
+      }
+
       case 'queue.delete':
         vh.deleteQueue(r.name, false, false, 0);
         return;
@@ -175,6 +186,7 @@ export class DefinitionsStore implements DefinitionsSink {
   }
 
   queueDeclared(q: Queue): void {
+    q.storeId = this.nextQueueId++;
     this.append(queueRecord(q));
   }
 
@@ -205,7 +217,7 @@ function exchangeRecord(x: Exchange): Record {
 }
 
 function queueRecord(q: Queue): Record {
-  return { op: 'queue', vhost: q.vhost, name: q.name, autoDelete: q.autoDelete, args: tableToText(q.args) };
+  return { op: 'queue', vhost: q.vhost, name: q.name, id: q.storeId, autoDelete: q.autoDelete, args: tableToText(q.args) };
 }
 
 function bindingRecord(op: 'bind' | 'unbind', b: Binding): Record {

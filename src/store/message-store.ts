@@ -1,0 +1,253 @@
+// Persistent messages of durable queues, in one segment log shared by all queues (a message routed
+// to several durable queues is written once). Three record types:
+//   MESSAGE    [u64 id][u16 n][u32 queue id × n][u8 len][exchange][u8 len][routing key][u32 len][properties][body]
+//   SETTLED    [u32 queue id][u64 message id][u32 segment of the message]   — acked, rejected, purged
+//   DELIVERED  [u32 queue id][u64 message id][u32 segment of the message]   — one per delivery
+// Nothing is ever rewritten: a segment is deleted once every (message, queue) pair in it is settled
+// and no record in it still matters for a segment that remains (a SETTLED or DELIVERED record is
+// needed as long as the segment of the message it names exists).
+// Recovery replays the log in order; queue ids come from the definitions journal and are never reused.
+import type { Broker } from '../broker/broker.js';
+import { Message, QueuedMessage } from '../broker/message.js';
+import type { MessageStorage } from '../broker/message-storage.js';
+import type { Queue } from '../broker/queue.js';
+import type { Logger } from '../server/logger.js';
+import { SegmentLog } from './segment-log.js';
+
+const MESSAGE = 1;
+const SETTLED = 2;
+const DELIVERED = 3;
+
+const TWO_32 = 0x100000000;
+
+/** Per segment: how many (message, queue) pairs in it are unsettled, and which segments its records point into. */
+class SegmentState {
+  live = 0;
+  /** Earlier segments that SETTLED/DELIVERED records in this one refer to. */
+  readonly refersTo = new Set<number>();
+  /** Later segments whose records refer to this one. */
+  readonly referredBy = new Set<number>();
+}
+
+export interface MessageStoreOptions {
+  dir: string;
+  sync?: boolean;
+  segmentSize?: number;
+  log: Logger;
+}
+
+export class MessageStore implements MessageStorage {
+  private readonly log: SegmentLog;
+  private readonly segments = new Map<number, SegmentState>();
+  private nextId = 1;
+  private readonly small = Buffer.allocUnsafe(16);
+  private lastSegment = 0;
+
+  private constructor(
+    opts: MessageStoreOptions,
+    private readonly logger: Logger,
+  ) {
+    this.log = SegmentLog.open({
+      dir: opts.dir,
+      sync: opts.sync,
+      segmentSize: opts.segmentSize,
+      onCorruption: (m) => logger.warn(`message store: ${m}`),
+    });
+    this.lastSegment = this.log.currentSegment;
+  }
+
+  static open(opts: MessageStoreOptions): MessageStore {
+    return new MessageStore(opts, opts.log);
+  }
+
+  private state(segment: number): SegmentState {
+    let s = this.segments.get(segment);
+    if (!s) this.segments.set(segment, (s = new SegmentState()));
+    return s;
+  }
+
+  // ---- MessageStorage ----
+
+  persist(msg: Message, queues: readonly Queue[]): number {
+    let n = 0;
+    for (const q of queues) if (q.storeId !== 0) n++;
+    if (n === 0) return 0;
+    const id = this.nextId++;
+    const ex = Buffer.from(msg.exchange);
+    const rk = Buffer.from(msg.routingKey);
+    const head = Buffer.allocUnsafe(8 + 2 + 4 * n + 1 + ex.length + 1 + rk.length + 4);
+    let o = writeU64(head, id, 0);
+    head.writeUInt16BE(n, o);
+    o += 2;
+    for (const q of queues) {
+      if (q.storeId === 0) continue;
+      head.writeUInt32BE(q.storeId, o);
+      o += 4;
+    }
+    head[o++] = ex.length;
+    o += ex.copy(head, o);
+    head[o++] = rk.length;
+    o += rk.copy(head, o);
+    head.writeUInt32BE(msg.rawProperties.length, o);
+    const ref = this.log.append(MESSAGE, [head, msg.rawProperties, msg.body]);
+    this.state(ref.segment).live += n;
+    msg.storeSegment = ref.segment;
+    if (ref.segment !== this.lastSegment) this.segmentRolled(ref.segment);
+    return id;
+  }
+
+  settled(q: Queue, qm: QueuedMessage): void {
+    const segment = qm.message.storeSegment;
+    this.appendRef(SETTLED, q.storeId, qm.storeId, segment);
+    const s = this.segments.get(segment);
+    if (s && --s.live === 0) this.maybeDelete(segment);
+  }
+
+  delivered(q: Queue, qm: QueuedMessage): void {
+    this.appendRef(DELIVERED, q.storeId, qm.storeId, qm.message.storeSegment);
+  }
+
+  whenDurable(done: () => void): void {
+    this.log.whenDurable(done);
+  }
+
+  writeAhead(): void {
+    this.log.writeNow();
+  }
+
+  /** Appends a SETTLED/DELIVERED record and notes that its segment depends on the message's. */
+  private appendRef(type: number, queueId: number, msgId: number, msgSegment: number): number {
+    const b = this.small;
+    b.writeUInt32BE(queueId, 0);
+    writeU64(b, msgId, 4);
+    b.writeUInt32BE(msgSegment, 12);
+    const at = this.log.append(type, b).segment;
+    if (at !== msgSegment) this.link(at, msgSegment);
+    if (at !== this.lastSegment) this.segmentRolled(at);
+    return at;
+  }
+
+  /** Records that from holds records about messages in to (which must exist to be linked). */
+  private link(from: number, to: number): void {
+    const target = this.segments.get(to);
+    if (!target) return;
+    this.state(from).refersTo.add(to);
+    target.referredBy.add(from);
+  }
+
+  /** The log moved to a new segment: the one before may now be deletable. */
+  private segmentRolled(current: number): void {
+    const previous = this.lastSegment;
+    this.lastSegment = current;
+    this.maybeDelete(previous);
+  }
+
+  /** Deletes a segment nothing needs any more, and then whatever that frees. */
+  private maybeDelete(segment: number): void {
+    const s = this.segments.get(segment);
+    if (!s || s.live > 0 || segment === this.log.currentSegment) return;
+    for (const earlier of s.refersTo) if (this.segments.has(earlier)) return;
+    this.segments.delete(segment);
+    try {
+      this.log.deleteSegment(segment);
+    } catch (err) {
+      this.logger.warn(`message store: could not delete segment ${segment}: ${(err as Error).message}`);
+      return;
+    }
+    for (const later of s.referredBy) {
+      const l = this.segments.get(later);
+      if (!l) continue;
+      l.refersTo.delete(segment);
+      this.maybeDelete(later);
+    }
+  }
+
+  // ---- recovery ----
+
+  /**
+   * Replays the log into the broker's durable queues (restored by the definitions journal first):
+   * every message not settled goes back to its queues in its original order, with the deliveries
+   * counted, so a message delivered before the crash comes back redelivered.
+   */
+  recover(broker: Broker): { messages: number; queues: number } {
+    const byId = new Map<number, Queue>();
+    for (const vh of broker.vhosts.values()) for (const q of vh.queues.values()) if (q.storeId !== 0) byId.set(q.storeId, q);
+    // queue → (message id → queued message), in insertion (= publish) order
+    const pending = new Map<Queue, Map<number, QueuedMessage>>();
+    let maxId = 0;
+    // Every segment on disk gets a state first, so references into it can be linked while scanning.
+    for (const seg of this.log.segments()) this.state(seg);
+    this.log.scan((type, payload, segment) => {
+      if (type === MESSAGE) {
+        const id = readU64(payload, 0);
+        if (id > maxId) maxId = id;
+        const n = payload.readUInt16BE(8);
+        let o = 10;
+        const targets: Queue[] = [];
+        for (let i = 0; i < n; i++, o += 4) {
+          const q = byId.get(payload.readUInt32BE(o));
+          if (q) targets.push(q);
+        }
+        const exLen = payload[o++];
+        const exchange = payload.toString('utf8', o, o + exLen);
+        o += exLen;
+        const rkLen = payload[o++];
+        const routingKey = payload.toString('utf8', o, o + rkLen);
+        o += rkLen;
+        const propsLen = payload.readUInt32BE(o);
+        o += 4;
+        if (targets.length === 0) return; // its queues were deleted
+        // The payload is a view valid only now: keep copies.
+        const props = Buffer.from(payload.subarray(o, o + propsLen));
+        const body = Buffer.from(payload.subarray(o + propsLen));
+        const msg = new Message(exchange, routingKey, props, body);
+        msg.storeSegment = segment;
+        this.state(segment).live += targets.length;
+        for (const q of targets) {
+          let m = pending.get(q);
+          if (!m) pending.set(q, (m = new Map()));
+          m.set(id, new QueuedMessage(msg, id, id));
+        }
+        return;
+      }
+      const q = byId.get(payload.readUInt32BE(0));
+      const id = readU64(payload, 4);
+      const msgSegment = payload.readUInt32BE(12);
+      if (msgSegment !== segment) this.link(segment, msgSegment);
+      const qm = q && pending.get(q)?.get(id);
+      if (!qm) return;
+      if (type === DELIVERED) qm.deliveryCount++;
+      else if (type === SETTLED) {
+        pending.get(q)!.delete(id);
+        const st = this.segments.get(msgSegment);
+        if (st) st.live--;
+      }
+    });
+    this.nextId = maxId + 1;
+    let count = 0;
+    for (const [q, m] of pending) {
+      for (const qm of m.values()) {
+        q.restore(qm);
+        count++;
+      }
+    }
+    // Delete what recovery shows is no longer needed.
+    this.lastSegment = this.log.currentSegment;
+    for (const seg of [...this.segments.keys()]) this.maybeDelete(seg);
+    return { messages: count, queues: pending.size };
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+}
+
+function writeU64(b: Buffer, v: number, o: number): number {
+  b.writeUInt32BE(Math.floor(v / TWO_32), o);
+  b.writeUInt32BE(v >>> 0, o + 4);
+  return o + 8;
+}
+
+function readU64(b: Buffer, o: number): number {
+  return b.readUInt32BE(o) * TWO_32 + b.readUInt32BE(o + 4);
+}
