@@ -1,6 +1,6 @@
 // Durable definitions (exchanges, queues, bindings) as an append-only journal in the data directory.
 //
-// File `definitions.log`: an 8-byte header, then records [u32 length][u32 CRC-32 of the JSON][JSON].
+// File `definitions.log`: an 8-byte header, then records [u32 length][u32 CRC-32C of the JSON][JSON].
 // Each change is written with a synchronous write() before the client hears declare-ok, so it survives
 // a crash of the broker process (the page cache outlives the process); an fsync follows within
 // SYNC_DELAY_MS, covering every change made meanwhile. At start the journal is replayed and, when it
@@ -16,7 +16,7 @@ import { isDurableBinding, type DefinitionsSink } from '../broker/definitions.js
 import type { Exchange } from '../broker/exchange.js';
 import type { Queue } from '../broker/queue.js';
 import type { Logger } from '../server/logger.js';
-import { crc32 } from './crc32.js';
+import { crc32c } from './crc32.js';
 
 const FILE = 'definitions.log';
 const MAGIC = Buffer.from('WRNDEF1\n');
@@ -90,7 +90,7 @@ export class DefinitionsStore implements DefinitionsSink {
     while (off < buf.length) {
       const ok = off + 8 <= buf.length && off + 8 + buf.readUInt32BE(off) <= buf.length;
       const len = ok ? buf.readUInt32BE(off) : 0;
-      if (!ok || crc32(buf, off + 8, off + 8 + len) !== buf.readUInt32BE(off + 4)) {
+      if (!ok || crc32c(buf, off + 8, off + 8 + len) !== buf.readUInt32BE(off + 4)) {
         this.log.warn(`${path}: torn or corrupt record at byte ${off} (of ${buf.length}); definitions after it are dropped`);
         const fd = openSync(path, 'r+');
         ftruncateSync(fd, off);
@@ -207,7 +207,7 @@ function frame(r: Record): Buffer {
   const json = Buffer.from(JSON.stringify(r));
   const b = Buffer.allocUnsafe(8 + json.length);
   b.writeUInt32BE(json.length, 0);
-  b.writeUInt32BE(crc32(json), 4);
+  b.writeUInt32BE(crc32c(json), 4);
   json.copy(b, 8);
   return b;
 }

@@ -15,9 +15,10 @@
 // RecordRef.offset is the file offset of the payload (the record header is the 9 bytes before it).
 //
 // Write path (one event loop, no locks): append() copies the record into an in-memory chunk (~1 MiB) and
-// returns its ref at once. Once per event-loop turn (setImmediate), or as soon as the chunk is full, the
-// chunk is handed to the writer, which issues one fs.write (fs.writev when several chunks of one segment
-// are waiting) at a time; appends meanwhile fill the next chunk (double buffering). Durability is tracked
+// returns its ref at once. Once per event-loop turn (setImmediate), as soon as the chunk is full, or when
+// the broker calls writeNow() before it sends frames to clients, the chunk goes to the OS with one
+// synchronous write (writev when several chunks of one segment are waiting): a write to the page cache
+// takes microseconds, and it lets the broker order "on disk" before "told the client". Durability is tracked
 // as a byte count over all appends: whenDurable() waits until the count at its call has been written and
 // then covered by an fdatasync. One sync round at a time fdatasyncs every segment written since the last
 // round (normally one fd) plus the directory fd when a segment was created or deleted: every waiter whose
@@ -29,6 +30,7 @@
 // deleting whole segments.
 import fs from 'node:fs';
 import path from 'node:path';
+import { crc32c } from './crc32.js';
 
 export interface SegmentLogOptions {
   dir: string; // created if missing
@@ -66,45 +68,6 @@ const HEADER_BYTES = (() => {
   b.writeUInt32LE(VERSION, 8);
   return b;
 })();
-
-// --- CRC-32C, slicing-by-8: eight 256-entry tables, eight bytes per step. ---
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(8 * 256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[n] = c;
-  }
-  for (let n = 0; n < 256; n++) {
-    let c = t[n];
-    for (let k = 1; k < 8; k++) {
-      c = t[c & 0xff] ^ (c >>> 8);
-      t[k * 256 + n] = c;
-    }
-  }
-  return t;
-})();
-
-/** CRC-32C of buf[start, end), continuing from `crc` (the CRC of the bytes before; 0 to start). */
-export function crc32c(buf: Uint8Array, start = 0, end = buf.length, crc = 0): number {
-  const t = CRC_TABLE;
-  let c = ~crc;
-  let i = start;
-  for (const last = end - 8; i <= last; i += 8) {
-    c ^= buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
-    c =
-      t[1792 + (c & 0xff)] ^
-      t[1536 + ((c >>> 8) & 0xff)] ^
-      t[1280 + ((c >>> 16) & 0xff)] ^
-      t[1024 + (c >>> 24)] ^
-      t[768 + buf[i + 4]] ^
-      t[512 + buf[i + 5]] ^
-      t[256 + buf[i + 6]] ^
-      t[buf[i + 7]];
-  }
-  for (; i < end; i++) c = t[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
-}
 
 /** The CRC stored in a record header at `at` of `buf` whose payload follows it. */
 function recordCrc(buf: Buffer, at: number, length: number): number {

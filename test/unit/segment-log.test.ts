@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import fc from 'fast-check';
-import { crc32c, SegmentLog, type RecordRef, type SegmentLogOptions } from '../../src/store/segment-log.js';
+import { crc32c } from '../../src/store/crc32.js';
+import { SegmentLog, type RecordRef, type SegmentLogOptions } from '../../src/store/segment-log.js';
 
 const FILE_HEADER = 16;
 const REC_HEADER = 9;
