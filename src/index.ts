@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Broker } from './broker/broker.js';
 import type { ConnectionLimits } from './server/connection.js';
 import { createLogger, type LogLevel, type Logger } from './server/logger.js';
+import { DEFAULT_ALARMS } from './server/alarms.js';
 import { AmqpServer } from './server/server.js';
 import { DefinitionsStore } from './store/definitions-store.js';
 import { MessageStore } from './store/message-store.js';
@@ -26,6 +27,10 @@ export interface StartOptions {
   /** Default 'warn' when embedded. */
   logLevel?: LogLevel;
   logger?: Logger;
+  /** Free disk space (bytes) in the data dir below which publishers are blocked; default 50 MB. */
+  diskFreeLimit?: number;
+  /** Fraction of RAM above which publishers are blocked; default 0.4, as in RabbitMQ. */
+  memoryHighWatermark?: number;
   /** Negotiation limits offered to clients (channel_max, frame_max, heartbeat seconds). */
   limits?: Partial<ConnectionLimits>;
 }
@@ -38,6 +43,8 @@ export interface RunningBroker {
   readonly broker: Broker;
   /** Client connections currently open (including ones still in the handshake). */
   readonly connectionCount: number;
+  /** Changes the resource alarm limits at run time (like rabbitmqctl set_disk_free_limit). */
+  setAlarmLimits(limits: { diskFreeLimit?: number; memoryHighWatermark?: number }): void;
   /** Closes every client connection (320 CONNECTION_FORCED) and stops listening. */
   close(): Promise<void>;
 }
@@ -68,7 +75,17 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   }
   const server = new AmqpServer(
     broker,
-    { host: options.host ?? '::', port: options.port ?? 5672, limits: options.limits, version: VERSION },
+    {
+      host: options.host ?? '::',
+      port: options.port ?? 5672,
+      limits: options.limits,
+      version: VERSION,
+      alarms: {
+        dataDir: dataDir ?? null,
+        diskFreeLimit: options.diskFreeLimit ?? DEFAULT_ALARMS.diskFreeLimit,
+        memoryHighWatermark: options.memoryHighWatermark ?? DEFAULT_ALARMS.memoryHighWatermark,
+      },
+    },
     log,
   );
   let addr;
@@ -89,6 +106,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     get connectionCount() {
       return server.connections.size;
     },
+    setAlarmLimits: (limits) => server.alarms.configure(limits),
     close: () =>
       (closing ??= server.close().then(async () => {
         definitions?.close();

@@ -18,6 +18,12 @@ Server options (each also read from the environment variable shown):
   --log-level <l>   debug | info | warn | error (WARREN_LOG_LEVEL, default info)
   --no-sync         confirm without waiting for fsync (WARREN_NO_SYNC=1); faster, but a power
                     loss can lose confirmed messages (a crash of the broker alone cannot)
+  --disk-free-limit <bytes>
+                    block publishers while free disk in the data dir is below this
+                    (WARREN_DISK_FREE_LIMIT, default 50000000)
+  --vm-memory-high-watermark <fraction>
+                    block publishers while the broker uses more than this share of RAM
+                    (WARREN_VM_MEMORY_HIGH_WATERMARK, default 0.4)
 `;
 
 function fail(msg: string): never {
@@ -36,6 +42,8 @@ async function server(argv: string[]): Promise<void> {
         'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
         'no-sync': { type: 'boolean' },
+        'disk-free-limit': { type: 'string' },
+        'vm-memory-high-watermark': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -55,11 +63,21 @@ async function server(argv: string[]): Promise<void> {
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) fail(`invalid log level '${logLevel}'`);
   const host = values.host ?? env.WARREN_HOST;
   const dataDir = values['data-dir'] ?? env.WARREN_DATA_DIR ?? 'data';
+  const diskText = values['disk-free-limit'] ?? env.WARREN_DISK_FREE_LIMIT;
+  const diskFreeLimit = diskText === undefined ? undefined : Number(diskText);
+  if (diskFreeLimit !== undefined && !(Number.isFinite(diskFreeLimit) && diskFreeLimit >= 0)) {
+    fail(`invalid disk free limit '${diskText}': expected a number of bytes`);
+  }
+  const memText = values['vm-memory-high-watermark'] ?? env.WARREN_VM_MEMORY_HIGH_WATERMARK;
+  const memoryHighWatermark = memText === undefined ? undefined : Number(memText);
+  if (memoryHighWatermark !== undefined && !(memoryHighWatermark > 0 && memoryHighWatermark <= 1)) {
+    fail(`invalid memory high watermark '${memText}': expected a fraction of RAM between 0 and 1`);
+  }
 
   let broker;
   try {
     const sync = !(values['no-sync'] ?? env.WARREN_NO_SYNC === '1');
-    broker = await startBroker({ port, host, dataDir, logLevel, sync });
+    broker = await startBroker({ port, host, dataDir, logLevel, sync, diskFreeLimit, memoryHighWatermark });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') fail(`port ${port} is already in use; choose another with --port`);

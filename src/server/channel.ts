@@ -355,9 +355,11 @@ export class Channel implements DeliverySink {
     this.properties = null;
     if (this.tx) {
       this.tx.publishes.push({ exchange: x, mandatory: m.mandatory, message: msg });
+      this.conn.published();
       return;
     }
     const stored = this.routeAndEnqueue(x, m.mandatory, msg);
+    this.conn.published();
     if (!this.confirming) return;
     const seq = ++this.publishSeq;
     // A publish is confirmed once it is on disk; one that needs no disk still waits behind any that

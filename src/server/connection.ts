@@ -21,11 +21,13 @@ import {
   encodeChannelClose,
   encodeChannelCloseOk,
   encodeChannelOpenOk,
+  encodeConnectionBlocked,
   encodeConnectionClose,
   encodeConnectionCloseOk,
   encodeConnectionOpenOk,
   encodeConnectionStart,
   encodeConnectionTune,
+  encodeConnectionUnblocked,
   type Method,
 } from '../amqp/spec.js';
 import type { Broker } from '../broker/broker.js';
@@ -70,6 +72,8 @@ export interface ConnectionContext {
   limits: ConnectionLimits;
   log: Logger;
   serverProperties: FieldTable;
+  /** What is low, while a resource alarm is on ("low on disk", "low on memory"); null otherwise. */
+  alarms: { readonly reason: string | null } | null;
   onClosed(conn: Connection): void;
 }
 
@@ -79,6 +83,10 @@ export class Connection implements FrameSink, FlowWaiter {
   username = '';
   /** The client asked for basic.cancel when the broker cancels its consumer. */
   clientCancelNotify = false;
+  /** The client understands connection.blocked / unblocked. */
+  private clientBlockedNotify = false;
+  private hasPublished = false;
+  private alarmBlocked = false;
   private authFailureClose = false;
   clientProperties: FieldTable = new Map();
 
@@ -322,6 +330,7 @@ export class Connection implements FrameSink, FlowWaiter {
         if (caps?.type === 'F') {
           this.clientCancelNotify = caps.value.get('consumer_cancel_notify')?.value === true;
           this.authFailureClose = caps.value.get('authentication_failure_close')?.value === true;
+          this.clientBlockedNotify = caps.value.get('connection.blocked')?.value === true;
         }
         if (!isKnownMechanism(m.mechanism)) throw commandInvalid(`unknown authentication mechanism '${m.mechanism}'`);
         const creds = parseCredentials(m.mechanism, m.response);
@@ -534,7 +543,7 @@ export class Connection implements FrameSink, FlowWaiter {
     if (s.writableLength > WRITE_BUFFER_LIMIT) {
       // Wait for 'drain'; meanwhile stop reading too, so a client that does not read cannot make us buffer.
       this.socketBlocked = true;
-      s.pause();
+      this.updateReading();
     } else if (this.stalled) {
       this.stalled = false;
       setImmediate(() => this.resumeConsumers());
@@ -545,8 +554,44 @@ export class Connection implements FrameSink, FlowWaiter {
     if (!this.socketBlocked) return;
     this.socketBlocked = false;
     this.stalled = false;
-    if (this.heldBy.size === 0) this.socket.resume();
+    this.updateReading();
     this.resumeConsumers();
+  }
+
+  /** Reads the socket unless something holds it: our output, flow control, or a resource alarm. */
+  private updateReading(): void {
+    if (this.state === State.Closed) return;
+    if (this.socketBlocked || this.heldBy.size > 0 || this.alarmBlocked) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  // ---- resource alarms ----
+
+  /** Called for every publish: a connection that publishes during an alarm is blocked. */
+  published(): void {
+    if (this.hasPublished) return;
+    this.hasPublished = true;
+    const reason = this.ctx.alarms?.reason;
+    if (reason) this.blockForAlarm(reason);
+  }
+
+  /** An alarm went off: publishing connections stop being read, and are told if they asked to be. */
+  blockForAlarm(reason: string): void {
+    if (!this.hasPublished || this.alarmBlocked || this.state !== State.Open) return;
+    this.alarmBlocked = true;
+    if (this.clientBlockedNotify) encodeConnectionBlocked(this.writer, 0, reason);
+    this.flush();
+    this.updateReading();
+  }
+
+  alarmCleared(): void {
+    if (!this.alarmBlocked) return;
+    this.alarmBlocked = false;
+    if (this.clientBlockedNotify && this.state === State.Open) {
+      encodeConnectionUnblocked(this.writer, 0);
+      this.scheduleFlush();
+    }
+    this.updateReading();
   }
 
   /** A queue this connection published to has more backlog than its consumers keep up with. */
@@ -556,7 +601,7 @@ export class Connection implements FrameSink, FlowWaiter {
     for (const c of q.consumers) if (c.sink.connectionId === this.id) return;
     this.heldBy.add(q);
     q.addFlowWaiter(this);
-    this.socket.pause();
+    this.updateReading();
     // Holds through other queues could in principle form a cycle; none lasts longer than this.
     this.flowTimer ??= setTimeout(this.releaseAllBound, MAX_FLOW_HOLD_MS);
   }
@@ -565,7 +610,7 @@ export class Connection implements FrameSink, FlowWaiter {
     if (!this.heldBy.delete(q) || this.heldBy.size > 0) return;
     if (this.flowTimer) clearTimeout(this.flowTimer);
     this.flowTimer = null;
-    if (!this.socketBlocked && this.state !== State.Closed) this.socket.resume();
+    this.updateReading();
   }
 
   private releaseAll(): void {

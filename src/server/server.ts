@@ -3,16 +3,19 @@ import { createServer, type Server } from 'node:net';
 import type { Broker } from '../broker/broker.js';
 import { Connection, DEFAULT_LIMITS, serverProperties, type ConnectionContext, type ConnectionLimits } from './connection.js';
 import type { Logger } from './logger.js';
+import { ResourceAlarms, type AlarmListener, type AlarmSettings } from './alarms.js';
 
 export interface AmqpServerOptions {
   host: string;
   port: number;
   limits?: Partial<ConnectionLimits>;
   version: string;
+  alarms: AlarmSettings;
 }
 
-export class AmqpServer {
+export class AmqpServer implements AlarmListener {
   readonly connections = new Set<Connection>();
+  readonly alarms: ResourceAlarms;
   private readonly server: Server;
   private readonly ctx: ConnectionContext;
   private nextId = 1;
@@ -22,11 +25,13 @@ export class AmqpServer {
     private readonly options: AmqpServerOptions,
     private readonly log: Logger,
   ) {
+    this.alarms = new ResourceAlarms(options.alarms, this, log);
     this.ctx = {
       broker,
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       log,
       serverProperties: serverProperties(options.version),
+      alarms: this.alarms,
       onClosed: (c) => this.connections.delete(c),
     };
     this.server = createServer({ noDelay: true }, (socket) => {
@@ -34,7 +39,16 @@ export class AmqpServer {
     });
   }
 
+  alarmRaised(reason: string): void {
+    for (const c of this.connections) c.blockForAlarm(reason);
+  }
+
+  alarmCleared(): void {
+    for (const c of this.connections) c.alarmCleared();
+  }
+
   listen(): Promise<{ host: string; port: number }> {
+    this.alarms.start();
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.options.port, this.options.host, () => {
@@ -48,6 +62,7 @@ export class AmqpServer {
 
   /** Stops accepting, closes every connection with 320 CONNECTION_FORCED, and resolves when all are gone. */
   async close(reason = 'shutdown'): Promise<void> {
+    this.alarms.stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     await Promise.all([...this.connections].map((c) => c.forceClose(reason)));
     await closed;
