@@ -11,6 +11,7 @@ import { DEFAULT_ALARMS } from './server/alarms.js';
 import { AmqpServer } from './server/server.js';
 import { DefinitionsStore } from './store/definitions-store.js';
 import { MessageStore } from './store/message-store.js';
+import { Pager } from './store/pager.js';
 
 export interface StartOptions {
   /** TCP port; 0 picks a free one. Default 5672. */
@@ -64,7 +65,11 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const dataDir = options.dataDir;
   const sync = options.sync ?? true;
   const messages = dataDir ? MessageStore.open({ dir: join(dataDir, 'messages'), sync, log }) : null;
-  if (messages) for (const vh of broker.vhosts.values()) vh.storage = messages;
+  const pager = dataDir ? new Pager(join(dataDir, 'paging'), messages) : null;
+  for (const vh of broker.vhosts.values()) {
+    vh.storage = messages;
+    vh.pager = pager;
+  }
   const definitions = dataDir ? DefinitionsStore.open(dataDir, broker, log, sync) : null;
   if (messages) {
     const started = performance.now();
@@ -94,6 +99,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   } catch (err) {
     definitions?.close();
     await messages?.close();
+    await pager?.close();
     throw err;
   }
   const urlHost = addr.host.includes(':') ? (addr.host === '::' ? 'localhost' : `[${addr.host}]`) : addr.host === '0.0.0.0' ? 'localhost' : addr.host;
@@ -111,6 +117,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       (closing ??= server.close().then(async () => {
         definitions?.close();
         await messages?.close();
+        await pager?.close();
       })),
   };
 }

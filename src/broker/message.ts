@@ -7,8 +7,10 @@ export class Message {
   /** Decoded on first use only; routing and delivery work from the raw bytes. */
   private decoded: BasicProperties | undefined = undefined;
   readonly persistent: boolean;
-  /** Storage segment holding this message, when it was persisted. */
+  /** Where storage wrote this message, when it was persisted (segment 0: not written). */
   storeSegment = 0;
+  storeOffset = 0;
+  storeLength = 0;
 
   constructor(
     readonly exchange: string,
@@ -30,16 +32,39 @@ export class Message {
   }
 }
 
-/** A message's place in one queue: its sequence there and how often that queue has delivered it. */
+/** Which log holds a paged-out message's bytes. */
+export const enum PageLog {
+  None = 0,
+  /** The message store's own record (a persistent message in a durable queue). */
+  Store = 1,
+  /** The pager's log of transient messages, emptied at every start. */
+  Transient = 2,
+}
+
+/**
+ * A message's place in one queue: its sequence there, how often that queue has delivered it, and —
+ * for a long queue — where its bytes are on disk while only this small entry stays in memory.
+ */
 export class QueuedMessage {
   deliveryCount = 0;
+  /** The message, or null while it is paged out (then page* say where to read it back). */
+  message: Message | null;
+  pageLog = PageLog.None;
+  pageSegment = 0;
+  pageOffset = 0;
+  pageLength = 0;
+
   constructor(
-    readonly message: Message,
+    message: Message | null,
     /** Position in the queue; requeued messages go back to it. */
     readonly seq: number,
     /** Id of the message in storage, or 0 when it is not stored (transient, or a non-durable queue). */
     readonly storeId: number,
-  ) {}
+    /** Segment of the message's record in storage (when storeId is set). */
+    readonly storeSegment: number,
+  ) {
+    this.message = message;
+  }
 
   get redelivered(): boolean {
     return this.deliveryCount > 0;

@@ -4,6 +4,7 @@ import type { FieldTable } from '../amqp/field-table.js';
 import type { Consumer } from './consumer.js';
 import { Deque } from './deque.js';
 import { QueuedMessage, type Message } from './message.js';
+import type { MessagePager } from './message-pager.js';
 import type { MessageStorage } from './message-storage.js';
 
 /**
@@ -17,6 +18,11 @@ export interface FlowWaiter {
 /** Backlog (ready messages, with consumers attached) at which publishers are held, and released. */
 const FLOW_HIGH = 2048;
 const FLOW_LOW = FLOW_HIGH / 2;
+
+/** Ready messages kept whole in memory; those enqueued beyond are paged out (when a pager is set). */
+const PAGE_OUT_AT = 8192;
+/** How many paged-out messages are read back at once when they reach the head. */
+const PAGE_IN_BATCH = 512;
 
 /** How a queue tells its owner about life-cycle events (auto-delete), without knowing the vhost. */
 export interface QueueOwner {
@@ -45,6 +51,9 @@ export class Queue {
   storage: MessageStorage | null = null;
   /** The queue's number in storage records (0 until storage assigns one). */
   storeId = 0;
+  /** Keeps long backlogs on disk (set for every queue of a broker with a data dir). */
+  pager: MessagePager | null = null;
+  private readonly pageBatch: QueuedMessage[] = [];
 
   // Counters for statistics (management API).
   publishCount = 0;
@@ -76,7 +85,8 @@ export class Queue {
 
   enqueue(msg: Message, storeId = 0): void {
     this.publishCount++;
-    const qm = new QueuedMessage(msg, this.nextSeq++, storeId);
+    const qm = new QueuedMessage(msg, this.nextSeq++, storeId, msg.storeSegment);
+    if (this.pager !== null && this.ready.length >= PAGE_OUT_AT) this.pager.pageOut(qm);
     this.ready.push(qm);
     if (this.consumers.length > 0) {
       this.dispatch();
@@ -104,7 +114,7 @@ export class Queue {
       while (this.ready.length > 0) {
         const c = this.nextConsumer();
         if (!c) break;
-        const qm = this.ready.shift()!;
+        const qm = this.takeHead()!;
         this.handOver(c, qm);
       }
     } finally {
@@ -127,10 +137,29 @@ export class Queue {
     return undefined;
   }
 
-  /** Puts back messages recovered from storage, in their original order. */
+  /** Puts back messages recovered from storage, in their original order (paged out or not). */
   restore(qm: QueuedMessage): void {
     this.ready.push(qm);
     if (qm.seq >= this.nextSeq) this.nextSeq = qm.seq + 1;
+  }
+
+  /** Removes the head, reading it (and the paged-out entries behind it) back from disk if needed. */
+  private takeHead(): QueuedMessage | undefined {
+    const head = this.ready.peek();
+    if (head !== undefined && head.message === null) this.pageInAhead();
+    return this.ready.shift();
+  }
+
+  /** Reads back a batch of paged-out entries from the head: one read serves hundreds of deliveries. */
+  private pageInAhead(): void {
+    const batch = this.pageBatch;
+    const n = Math.min(PAGE_IN_BATCH, this.ready.length);
+    for (let i = 0; i < n; i++) {
+      const qm = this.ready.at(i);
+      if (qm.message === null) batch.push(qm);
+    }
+    this.pager!.pageIn(batch);
+    batch.length = 0;
   }
 
   private handOver(c: Consumer, qm: QueuedMessage): void {
@@ -149,7 +178,7 @@ export class Queue {
 
   /** basic.get: the head message, now counted as delivered (and unacked unless noAck). */
   get(noAck: boolean): QueuedMessage | undefined {
-    const qm = this.ready.shift();
+    const qm = this.takeHead();
     if (!qm) return undefined;
     this.deliverCount++;
     if (noAck) this.forget(qm);
@@ -170,6 +199,7 @@ export class Queue {
 
   /** The message has left this queue for good: storage may drop it. */
   private forget(qm: QueuedMessage): void {
+    if (qm.message === null) this.pager?.discard(qm);
     if (qm.storeId !== 0) this.storage?.settled(this, qm);
   }
 
@@ -203,7 +233,7 @@ export class Queue {
 
   purge(): number {
     const n = this.ready.length;
-    if (this.storage) for (const qm of this.ready.drain()) this.forget(qm);
+    if (this.storage || this.pager) for (const qm of this.ready.drain()) this.forget(qm);
     else this.ready.clear();
     if (this.inFlow) this.releaseFlow();
     return n;

@@ -8,6 +8,7 @@ import { AmqpError, accessRefused, noExchange, noQueue, precondition, resourceLo
 import { Exchange } from './exchange.js';
 import { routerFor } from './exchanges/index.js';
 import type { Message } from './message.js';
+import type { MessagePager } from './message-pager.js';
 import type { MessageStorage } from './message-storage.js';
 import { assertQueueArgumentsEquivalent, validateQueueArguments } from './queue-arguments.js';
 import { Queue, type QueueOwner } from './queue.js';
@@ -44,6 +45,8 @@ export class VHost implements QueueOwner {
   definitions: DefinitionsSink | null = null;
   /** Where durable queues keep persistent messages (none for an in-memory broker). */
   storage: MessageStorage | null = null;
+  /** Where long queues keep their backlog (none for an in-memory broker). */
+  pager: MessagePager | null = null;
 
   constructor(readonly name: string) {
     this.defaultExchange = new Exchange(name, '', 'direct', true, false, false, new Map(), routerFor('direct'));
@@ -206,6 +209,7 @@ export class VHost implements QueueOwner {
     validateQueueArguments(args, this.describeQueue(name));
     const q = new Queue(this, this.name, name, isDurable, owner, autoDelete, args);
     if (isDurable) q.storage = this.storage;
+    q.pager = this.pager;
     this.queues.set(name, q);
     if (isDurable) this.definitions?.queueDeclared(q);
     return { queue: q, messageCount: 0, consumerCount: 0 };

@@ -448,7 +448,7 @@ export class Channel implements DeliverySink {
       this.unacked.set(tag, new Unacked(tag, qm, c.queue, c));
       this.unackedConsumed++;
     }
-    this.conn.writeDeliver(this.id, c.tag, tag, qm.redelivered, qm.message);
+    this.conn.writeDeliver(this.id, c.tag, tag, qm.redelivered, qm.message!);
   }
 
   cancelledByBroker(c: Consumer): void {
@@ -469,7 +469,7 @@ export class Channel implements DeliverySink {
     } else {
       const tag = this.nextDeliveryTag++;
       if (!noAck) this.unacked.set(tag, new Unacked(tag, qm, q, null));
-      const msg = qm.message;
+      const msg = qm.message!; // the queue reads paged-out messages back before handing them out
       encodeBasicGetOk(w, this.id, tag, qm.redelivered, msg.exchange, msg.routingKey, q.messageCount);
       this.conn.writeContent(this.id, msg);
       qm.deliveryCount++;

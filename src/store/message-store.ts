@@ -8,17 +8,17 @@
 // needed as long as the segment of the message it names exists).
 // Recovery replays the log in order; queue ids come from the definitions journal and are never reused.
 import type { Broker } from '../broker/broker.js';
-import { Message, QueuedMessage } from '../broker/message.js';
+import { PageLog, QueuedMessage, type Message } from '../broker/message.js';
 import type { MessageStorage } from '../broker/message-storage.js';
 import type { Queue } from '../broker/queue.js';
 import type { Logger } from '../server/logger.js';
-import { SegmentLog } from './segment-log.js';
+import { decodeMessage, decodeRecordHead, messageRecordHead, writeU64, readU64 } from './message-record.js';
+import { SegmentLog, type RecordRef } from './segment-log.js';
 
 const MESSAGE = 1;
 const SETTLED = 2;
 const DELIVERED = 3;
 
-const TWO_32 = 0x100000000;
 
 /** Per segment: how many (message, queue) pairs in it are unsettled, and which segments its records point into. */
 class SegmentState {
@@ -41,6 +41,7 @@ export class MessageStore implements MessageStorage {
   private readonly segments = new Map<number, SegmentState>();
   private nextId = 1;
   private readonly small = Buffer.allocUnsafe(16);
+  private readonly queueIds: number[] = [];
   private lastSegment = 0;
 
   private constructor(
@@ -69,42 +70,30 @@ export class MessageStore implements MessageStorage {
   // ---- MessageStorage ----
 
   persist(msg: Message, queues: readonly Queue[]): number {
-    let n = 0;
-    for (const q of queues) if (q.storeId !== 0) n++;
-    if (n === 0) return 0;
+    const ids = this.queueIds;
+    ids.length = 0;
+    for (const q of queues) if (q.storeId !== 0) ids.push(q.storeId);
+    if (ids.length === 0) return 0;
     const id = this.nextId++;
-    const ex = Buffer.from(msg.exchange);
-    const rk = Buffer.from(msg.routingKey);
-    const head = Buffer.allocUnsafe(8 + 2 + 4 * n + 1 + ex.length + 1 + rk.length + 4);
-    let o = writeU64(head, id, 0);
-    head.writeUInt16BE(n, o);
-    o += 2;
-    for (const q of queues) {
-      if (q.storeId === 0) continue;
-      head.writeUInt32BE(q.storeId, o);
-      o += 4;
-    }
-    head[o++] = ex.length;
-    o += ex.copy(head, o);
-    head[o++] = rk.length;
-    o += rk.copy(head, o);
-    head.writeUInt32BE(msg.rawProperties.length, o);
+    const head = messageRecordHead(msg, id, ids);
     const ref = this.log.append(MESSAGE, [head, msg.rawProperties, msg.body]);
-    this.state(ref.segment).live += n;
+    this.state(ref.segment).live += ids.length;
     msg.storeSegment = ref.segment;
+    msg.storeOffset = ref.offset;
+    msg.storeLength = ref.length;
     if (ref.segment !== this.lastSegment) this.segmentRolled(ref.segment);
     return id;
   }
 
   settled(q: Queue, qm: QueuedMessage): void {
-    const segment = qm.message.storeSegment;
+    const segment = qm.storeSegment;
     this.appendRef(SETTLED, q.storeId, qm.storeId, segment);
     const s = this.segments.get(segment);
     if (s && --s.live === 0) this.maybeDelete(segment);
   }
 
   delivered(q: Queue, qm: QueuedMessage): void {
-    this.appendRef(DELIVERED, q.storeId, qm.storeId, qm.message.storeSegment);
+    this.appendRef(DELIVERED, q.storeId, qm.storeId, qm.storeSegment);
   }
 
   whenDurable(done: () => void): void {
@@ -177,37 +166,27 @@ export class MessageStore implements MessageStorage {
     let maxId = 0;
     // Every segment on disk gets a state first, so references into it can be linked while scanning.
     for (const seg of this.log.segments()) this.state(seg);
-    this.log.scan((type, payload, segment) => {
+    this.log.scan((type, payload, segment, offset) => {
       if (type === MESSAGE) {
-        const id = readU64(payload, 0);
-        if (id > maxId) maxId = id;
-        const n = payload.readUInt16BE(8);
-        let o = 10;
-        const targets: Queue[] = [];
-        for (let i = 0; i < n; i++, o += 4) {
-          const q = byId.get(payload.readUInt32BE(o));
-          if (q) targets.push(q);
-        }
-        const exLen = payload[o++];
-        const exchange = payload.toString('utf8', o, o + exLen);
-        o += exLen;
-        const rkLen = payload[o++];
-        const routingKey = payload.toString('utf8', o, o + rkLen);
-        o += rkLen;
-        const propsLen = payload.readUInt32BE(o);
-        o += 4;
-        if (targets.length === 0) return; // its queues were deleted
-        // The payload is a view valid only now: keep copies.
-        const props = Buffer.from(payload.subarray(o, o + propsLen));
-        const body = Buffer.from(payload.subarray(o + propsLen));
-        const msg = new Message(exchange, routingKey, props, body);
-        msg.storeSegment = segment;
-        this.state(segment).live += targets.length;
-        for (const q of targets) {
+        const rec = decodeRecordHead(payload);
+        if (rec.id > maxId) maxId = rec.id;
+        let live = 0;
+        for (const queueId of rec.queueIds) {
+          const q = byId.get(queueId);
+          if (!q) continue; // deleted since
+          live++;
           let m = pending.get(q);
           if (!m) pending.set(q, (m = new Map()));
-          m.set(id, new QueuedMessage(msg, id, id));
+          // Recovered messages stay on disk until they near the head of their queue (the pager reads
+          // them back), so recovering a long backlog costs a small entry per message, not its body.
+          const qm = new QueuedMessage(null, rec.id, rec.id, segment);
+          qm.pageLog = PageLog.Store;
+          qm.pageSegment = segment;
+          qm.pageOffset = offset;
+          qm.pageLength = payload.length;
+          m.set(rec.id, qm);
         }
+        if (live > 0) this.state(segment).live += live;
         return;
       }
       const q = byId.get(payload.readUInt32BE(0));
@@ -237,17 +216,13 @@ export class MessageStore implements MessageStorage {
     return { messages: count, queues: pending.size };
   }
 
+  /** The message of a MESSAGE record read back (for the pager). */
+  readMessages(refs: readonly RecordRef[]): Message[] {
+    const payloads = refs.length === 1 ? [this.log.read(refs[0])] : this.log.readMany(refs);
+    return payloads.map((p) => decodeMessage(p, decodeRecordHead(p).rest, false));
+  }
+
   close(): Promise<void> {
     return this.log.close();
   }
-}
-
-function writeU64(b: Buffer, v: number, o: number): number {
-  b.writeUInt32BE(Math.floor(v / TWO_32), o);
-  b.writeUInt32BE(v >>> 0, o + 4);
-  return o + 8;
-}
-
-function readU64(b: Buffer, o: number): number {
-  return b.readUInt32BE(o) * TWO_32 + b.readUInt32BE(o + 4);
 }

@@ -1,0 +1,69 @@
+// The on-disk form of a message, shared by the message store (persistent messages) and the pager
+// (transient messages of long queues):
+//   [u64 id][u16 n][u32 queue id × n][u8 len][exchange][u8 len][routing key][u32 len][properties][body]
+import { Message } from '../broker/message.js';
+
+const TWO_32 = 0x100000000;
+
+/** The part before properties and body; those are appended as they are, without copying here. */
+export function messageRecordHead(msg: Message, id: number, queueIds: readonly number[]): Buffer {
+  const ex = Buffer.from(msg.exchange);
+  const rk = Buffer.from(msg.routingKey);
+  const n = queueIds.length;
+  const head = Buffer.allocUnsafe(8 + 2 + 4 * n + 1 + ex.length + 1 + rk.length + 4);
+  let o = writeU64(head, id, 0);
+  head.writeUInt16BE(n, o);
+  o += 2;
+  for (const q of queueIds) {
+    head.writeUInt32BE(q, o);
+    o += 4;
+  }
+  head[o++] = ex.length;
+  o += ex.copy(head, o);
+  head[o++] = rk.length;
+  o += rk.copy(head, o);
+  head.writeUInt32BE(msg.rawProperties.length, o);
+  return head;
+}
+
+export interface DecodedRecord {
+  id: number;
+  queueIds: number[];
+  /** Offset of the exchange-name length byte, where decodeMessage starts. */
+  rest: number;
+}
+
+export function decodeRecordHead(payload: Buffer): DecodedRecord {
+  const id = readU64(payload, 0);
+  const n = payload.readUInt16BE(8);
+  const queueIds: number[] = new Array(n);
+  let o = 10;
+  for (let i = 0; i < n; i++, o += 4) queueIds[i] = payload.readUInt32BE(o);
+  return { id, queueIds, rest: o };
+}
+
+/** The message in a record. With copy, its buffers are copies (the payload may be a reused view). */
+export function decodeMessage(payload: Buffer, rest: number, copy: boolean): Message {
+  let o = rest;
+  const exLen = payload[o++];
+  const exchange = payload.toString('utf8', o, o + exLen);
+  o += exLen;
+  const rkLen = payload[o++];
+  const routingKey = payload.toString('utf8', o, o + rkLen);
+  o += rkLen;
+  const propsLen = payload.readUInt32BE(o);
+  o += 4;
+  const props = payload.subarray(o, o + propsLen);
+  const body = payload.subarray(o + propsLen);
+  return new Message(exchange, routingKey, copy ? Buffer.from(props) : props, copy ? Buffer.from(body) : body);
+}
+
+export function writeU64(b: Buffer, v: number, o: number): number {
+  b.writeUInt32BE(Math.floor(v / TWO_32), o);
+  b.writeUInt32BE(v >>> 0, o + 4);
+  return o + 8;
+}
+
+export function readU64(b: Buffer, o: number): number {
+  return b.readUInt32BE(o) * TWO_32 + b.readUInt32BE(o + 4);
+}
