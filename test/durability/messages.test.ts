@@ -231,3 +231,43 @@ describe('persistent messages across kill -9', () => {
     });
   }
 });
+
+describe('a damaged message log', () => {
+  test('a scribbled last record is reported and skipped; the messages before it are kept', async () => {
+    const { readdirSync, openSync, writeSync, fstatSync, closeSync } = await import('node:fs');
+    const dataDir = join(tmp, 'scribbled');
+    const a = await startBroker({ port: 0, host: '127.0.0.1', dataDir });
+    const conn = await amqp.connect(a.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('kept', { durable: true });
+    for (let i = 1; i <= 5; i++) ch.sendToQueue('kept', Buffer.from(`m${i}`), { persistent: true });
+    await ch.waitForConfirms();
+    await conn.close();
+    await a.close();
+    // Flip bytes inside the last record's body, as a crash mid-write or a bad sector would leave it.
+    const dir = join(dataDir, 'messages');
+    const last = readdirSync(dir).filter((f) => f.endsWith('.seg')).sort().pop()!;
+    const fd = openSync(join(dir, last), 'r+');
+    const size = fstatSync(fd).size;
+    writeSync(fd, Buffer.from('XX'), 0, 2, size - 2);
+    closeSync(fd);
+
+    const warnings: string[] = [];
+    const b = await startBroker({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      logger: { debug() {}, info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
+    });
+    try {
+      assert.ok(warnings.some((w) => /message store/.test(w)), `warnings: ${warnings.join('; ')}`);
+      const c2 = await amqp.connect(b.url);
+      const ch2 = await c2.createChannel();
+      const back = await drain(ch2, 'kept');
+      assert.deepEqual(back.map((m) => m.body), ['m1', 'm2', 'm3', 'm4']);
+      await c2.close();
+    } finally {
+      await b.close();
+    }
+  });
+});
