@@ -22,6 +22,9 @@ export class FrameReader {
   frameMax: number;
   /** Set by the sink to stop parsing the rest of the current read (the connection is closing). */
   stopped = false;
+  /** While paused, input is kept, unparsed, until resume(). */
+  private paused = false;
+  private held: Buffer[] = [];
   private head = Buffer.alloc(HEADER);
   private headFill = 0;
   private partial: Buffer | null = null;
@@ -35,13 +38,17 @@ export class FrameReader {
   }
 
   push(chunk: Buffer): void {
+    if (this.paused) {
+      this.held.push(chunk);
+      return;
+    }
     let off = 0;
     if (this.headFill > 0 || this.partial) {
       off = this.continuePartial(chunk);
       if (off < 0 || this.stopped) return;
     }
     const len = chunk.length;
-    while (len - off >= HEADER && !this.stopped) {
+    while (len - off >= HEADER && !this.stopped && !this.paused) {
       const size = chunk.readUInt32BE(off + 3);
       this.checkSize(chunk[off], size);
       const frameEnd = off + HEADER + size;
@@ -50,7 +57,25 @@ export class FrameReader {
       this.sink.onFrame(chunk[off], chunk.readUInt16BE(off + 1), chunk, off + HEADER, frameEnd);
       off = frameEnd + 1;
     }
+    if (this.paused) {
+      if (off < len) this.held.push(chunk.subarray(off));
+      return;
+    }
     if (off < len && !this.stopped) this.stash(chunk, off);
+  }
+
+  /** Stops after the frame being handled; the rest of the input waits for resume(). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Parses the input held while paused (which may pause again). */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const held = this.held;
+    this.held = [];
+    for (const c of held) this.push(c);
   }
 
   private checkSize(type: number, size: number): void {

@@ -252,8 +252,10 @@ export class Channel implements DeliverySink {
         encodeTxSelectOk(w, ch);
         break;
       case MethodId.TxCommit:
-        this.commit();
-        encodeTxCommitOk(w, ch);
+        // As in RabbitMQ, commit-ok means the transaction's persistent messages are on disk; until
+        // then nothing more is read from this connection, so replies stay in order.
+        if (this.commit()) this.conn.holdUntilDurable(this.storage!, this.commitOkBound);
+        else encodeTxCommitOk(w, ch);
         break;
       case MethodId.TxRollback:
         if (!this.tx) throw precondition('channel is not transactional');
@@ -413,13 +415,20 @@ export class Channel implements DeliverySink {
     this.confirmSent = this.confirmReady;
   }
 
-  private commit(): void {
+  /** Applies the transaction; returns whether it wrote messages that must reach the disk first. */
+  private commit(): boolean {
     if (!this.tx) throw precondition('channel is not transactional');
     const { publishes, settles } = this.tx;
     this.tx = { publishes: [], settles: [] };
     for (const s of settles) this.applySettle(s.kind, s.tag, s.multiple, s.requeue);
-    for (const p of publishes) this.routeAndEnqueue(p.exchange, p.mandatory, p.message);
+    let stored = false;
+    for (const p of publishes) if (this.routeAndEnqueue(p.exchange, p.mandatory, p.message)) stored = true;
+    return stored;
   }
+
+  private readonly commitOkBound = () => {
+    if (!this.closing) encodeTxCommitOk(this.conn.writer, this.id);
+  };
 
   // ---- consuming ----
 

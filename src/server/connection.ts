@@ -33,6 +33,7 @@ import {
 import type { Broker } from '../broker/broker.js';
 import { AmqpError, channelError, commandInvalid, frameError, internalError, notAllowed, unexpectedFrame } from '../broker/errors.js';
 import type { Message } from '../broker/message.js';
+import type { MessageStorage } from '../broker/message-storage.js';
 import type { FlowWaiter, Queue } from '../broker/queue.js';
 import type { VHost } from '../broker/vhost.js';
 import { MECHANISMS, isKnownMechanism, parseCredentials } from './auth.js';
@@ -87,6 +88,8 @@ export class Connection implements FrameSink, FlowWaiter {
   private clientBlockedNotify = false;
   private hasPublished = false;
   private alarmBlocked = false;
+  /** A transaction's commit is waiting for the disk: input is held (see holdUntilDurable). */
+  private awaitingDurable = false;
   private authFailureClose = false;
   clientProperties: FieldTable = new Map();
 
@@ -558,11 +561,33 @@ export class Connection implements FrameSink, FlowWaiter {
     this.resumeConsumers();
   }
 
-  /** Reads the socket unless something holds it: our output, flow control, or a resource alarm. */
+  /** Reads the socket unless something holds it: our output, flow control, a resource alarm, a commit. */
   private updateReading(): void {
     if (this.state === State.Closed) return;
-    if (this.socketBlocked || this.heldBy.size > 0 || this.alarmBlocked) this.socket.pause();
+    if (this.socketBlocked || this.heldBy.size > 0 || this.alarmBlocked || this.awaitingDurable) this.socket.pause();
     else this.socket.resume();
+  }
+
+  /**
+   * Stops handling input (the rest of the current read is kept) until storage has synced, then runs
+   * reply (which writes the method that was waiting, e.g. tx.commit-ok) and goes on where it stopped.
+   */
+  holdUntilDurable(storage: MessageStorage, reply: () => void): void {
+    this.awaitingDurable = true;
+    this.frames.pause();
+    this.updateReading();
+    storage.whenDurable(() => {
+      this.awaitingDurable = false;
+      if (this.state === State.Closed) return;
+      reply();
+      this.scheduleFlush();
+      try {
+        this.frames.resume();
+      } catch (err) {
+        this.onInputError(err);
+      }
+      this.updateReading();
+    });
   }
 
   // ---- resource alarms ----

@@ -271,3 +271,34 @@ describe('a damaged message log', () => {
     }
   });
 });
+
+describe('transactions with persistent messages', () => {
+  test('tx.commit-ok comes after the messages are on disk, and later methods wait behind it in order', async () => {
+    const { AMQPClient } = await import('@cloudamqp/amqp-client');
+    const dataDir = join(tmp, 'tx');
+    const a = await startBroker({ port: 0, host: '127.0.0.1', dataDir });
+    const client = new AMQPClient(a.url);
+    const conn = await client.connect();
+    const ch = await conn.channel();
+    await ch.queueDeclare('tx-q', { durable: true });
+    await ch.txSelect();
+    for (const b of ['t1', 't2', 't3']) await ch.basicPublish('', 'tx-q', b, { deliveryMode: 2 });
+    // Pipelined: the get is sent before commit-ok arrives and must be answered after it.
+    const order: string[] = [];
+    const commit = ch.txCommit().then(() => order.push('commit-ok'));
+    const get = ch.basicGet('tx-q', { noAck: true }).then((m) => order.push(`get ${m?.bodyToString()}`));
+    await Promise.all([commit, get]);
+    assert.deepEqual(order, ['commit-ok', 'get t1']);
+    await conn.close();
+    await a.close();
+    const b = await startBroker({ port: 0, host: '127.0.0.1', dataDir });
+    try {
+      const c2 = await amqp.connect(b.url);
+      const ch2 = await c2.createChannel();
+      assert.deepEqual((await drain(ch2, 'tx-q')).map((m) => m.body), ['t2', 't3']);
+      await c2.close();
+    } finally {
+      await b.close();
+    }
+  });
+});
