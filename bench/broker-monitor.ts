@@ -16,17 +16,26 @@ export class BrokerMonitor {
   private peakRss = 0;
   private sampler: NodeJS.Timeout | null = null;
 
-  constructor(private readonly pid: number) {}
+  constructor(
+    private readonly pid: number,
+    private readonly sampleMs = RSS_SAMPLE_MS,
+  ) {}
 
   start(): void {
     this.cpuAtStart = cpuSeconds(this.pid);
     this.startedNs = process.hrtime.bigint();
     this.peakRss = rssBytes(this.pid);
-    this.sampler = setInterval(() => this.sampleRss(), RSS_SAMPLE_MS);
+    this.sampler = setInterval(() => this.sampleRss(), this.sampleMs);
+  }
+
+  /** Stops sampling without reading anything (a run that failed: the broker may be gone). */
+  stop(): void {
+    if (this.sampler) clearInterval(this.sampler);
+    this.sampler = null;
   }
 
   finish(): BrokerUsage {
-    if (this.sampler) clearInterval(this.sampler);
+    this.stop();
     this.sampleRss();
     return {
       cpuSeconds: cpuSeconds(this.pid) - this.cpuAtStart,

@@ -1,6 +1,7 @@
-// Runs one broker in a process of its own, so its CPU and memory are measured apart from the
-// load generator's. Forked by targets.ts with `warren` or `null`; tells the parent where it
-// listens ({url, pid}) and closes when told to (or when the parent goes away).
+// Runs one broker in a process of its own, so its CPU and memory are measured apart from the load
+// generator's. Forked by broker-child.ts as `broker-process warren|null [DATA_DIR]`; tells the parent
+// where it listens ({url, pid}, and when on the shared monotonic clock) and closes when told to (or
+// when the parent goes away).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,10 @@ import { startNullBroker } from './null-broker.js';
 
 export type BrokerKind = 'warren' | 'null';
 
-export type FromBrokerProcess = { type: 'listening'; url: string; pid: number } | { type: 'failed'; message: string };
+export type FromBrokerProcess =
+  /** listeningNs: process.hrtime.bigint() as a string (JSON carries no bigint) */
+  | { type: 'listening'; url: string; pid: number; listeningNs: string }
+  | { type: 'failed'; message: string };
 
 interface Running {
   url: string;
@@ -16,8 +20,10 @@ interface Running {
 }
 
 const kind = process.argv[2] as BrokerKind;
-// Persistent scenarios need somewhere to write; a fresh directory keeps runs independent.
-const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-'));
+// A data dir given by the parent is the parent's (a restart scenario reuses it); otherwise a fresh
+// one, removed on exit, keeps runs independent.
+const givenDataDir = process.argv[3];
+const dataDir = givenDataDir ?? mkdtempSync(join(tmpdir(), 'warren-bench-'));
 
 async function start(): Promise<Running> {
   if (kind === 'null') return startNullBroker({ port: 0, host: '127.0.0.1' });
@@ -27,13 +33,14 @@ async function start(): Promise<Running> {
 
 async function shutdown(broker: Running | null): Promise<never> {
   await broker?.close().catch(() => {});
-  rmSync(dataDir, { recursive: true, force: true });
+  if (givenDataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 }
 
 try {
   const broker = await start();
-  process.send!({ type: 'listening', url: broker.url, pid: process.pid } satisfies FromBrokerProcess);
+  const listeningNs = String(process.hrtime.bigint());
+  process.send!({ type: 'listening', url: broker.url, pid: process.pid, listeningNs } satisfies FromBrokerProcess);
   process.on('message', () => void shutdown(broker)); // the only message the parent sends is "close"
   process.on('disconnect', () => void shutdown(broker));
 } catch (err) {

@@ -8,6 +8,7 @@ export interface CliOptions {
   /** runs per scenario and broker; undefined: 2 when comparing, else 1 */
   rounds: number | undefined;
   scenarios: string[];
+  backlogCount: number;
   url: string | undefined;
   pid: number | null;
   against: string | undefined;
@@ -19,6 +20,8 @@ export interface CliOptions {
   help: boolean;
 }
 
+const DEFAULT_BACKLOG_COUNT = 1_000_000;
+
 export const USAGE = `Usage: npm run bench -- [options]
 
 Brokers (default: an embedded Warren, started in a child process of its own)
@@ -29,11 +32,13 @@ Brokers (default: an embedded Warren, started in a child process of its own)
   --against-pid PID    its OS pid
 
 Runs
-  --scenario NAME      run only this scenario (repeat, or separate names with commas)
+  --scenario NAME      run only this scenario (repeat, or separate names with commas);
+                       heavy scenarios (see --list) run only when named
+  --backlog-count N    messages published by the heavy scenarios (default 1000000)
   --duration S         measured seconds per run (default 10)
   --warmup S           unmeasured seconds before each measurement (default 1)
   --rounds N           runs per scenario and broker, summarised by their median
-                       (default 2 with --against, else 1)
+                       (default 2 with --against, else 1; heavy scenarios default to 1)
   --client raw|amqplib load-generator client (default raw: a lean hand-written AMQP client)
   --json FILE          also write every run's figures to FILE
   --list               list the scenarios and exit
@@ -47,6 +52,7 @@ export function parseCli(argv: string[]): CliOptions {
       warmup: { type: 'string' },
       rounds: { type: 'string' },
       scenario: { type: 'string', multiple: true },
+      'backlog-count': { type: 'string' },
       url: { type: 'string' },
       pid: { type: 'string' },
       against: { type: 'string' },
@@ -66,6 +72,7 @@ export function parseCli(argv: string[]): CliOptions {
     warmupMs: seconds(values.warmup, 1, '--warmup'),
     rounds: values.rounds === undefined ? undefined : positiveInt(values.rounds, '--rounds'),
     scenarios: (values.scenario ?? []).flatMap((s) => s.split(',')).filter(Boolean),
+    backlogCount: values['backlog-count'] === undefined ? DEFAULT_BACKLOG_COUNT : positiveInt(values['backlog-count'], '--backlog-count'),
     url: values.url,
     pid: values.pid === undefined ? null : positiveInt(values.pid, '--pid'),
     against: values.against,

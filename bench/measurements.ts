@@ -1,7 +1,9 @@
 // What one run of a scenario on one broker yields, and how each figure is labelled, formatted and
-// compared. Adding a figure here adds it to the progress lines, the summary tables and the JSON.
+// compared. Each plan kind has its own set of figures; adding a figure here adds it to the progress
+// lines, the summary tables and the JSON.
 
-export interface Measurements {
+/** Steady flow: rates and latency over a fixed window. */
+export interface SteadyFlowMeasurements {
   publishedPerSec: number;
   /** null when the scenario does not use publisher confirms */
   confirmedPerSec: number | null;
@@ -17,7 +19,42 @@ export interface Measurements {
   consumerCpuCores: number;
 }
 
-export type MetricKey = keyof Measurements;
+/** Backlog: publish a count into an unconsumed queue, then drain it. Broker figures are null without its pid. */
+export interface BacklogMeasurements {
+  /** confirmed messages over the time from the first publish to the last confirm */
+  publishedPerSec: number;
+  publishBrokerCpuCores: number | null;
+  publishPeakRssMb: number | null;
+  /** sampled as the last confirm arrives */
+  rssAfterPublishMb: number | null;
+  /** from the consumers' basic.consume to the last message */
+  drainedPerSec: number;
+  drainBrokerCpuCores: number | null;
+  drainPeakRssMb: number | null;
+  rssAfterDrainMb: number | null;
+  /** over the publishing time */
+  producerCpuCores: number;
+  /** over the draining time */
+  consumerCpuCores: number;
+}
+
+/** Recovery: restart with a persistent backlog on disk. Times are from the new process's spawn. */
+export interface RecoveryMeasurements {
+  publishedPerSec: number;
+  rssBeforeStopMb: number;
+  /** clean stop: from the request to the process's exit; null when it was killed */
+  stopMs: number | null;
+  spawnToListeningMs: number;
+  /** until a passive queue.declare reports every message */
+  spawnToRecoveredMs: number;
+  recoveryPeakRssMb: number;
+  rssAfterRecoveryMb: number;
+}
+
+type Figures = SteadyFlowMeasurements & BacklogMeasurements & RecoveryMeasurements;
+export type MetricKey = keyof Figures;
+/** Any kind's figures; a figure a kind does not have is absent. */
+export type Measurements = { [K in MetricKey]?: number | null };
 
 export interface MetricSpec {
   key: MetricKey;
@@ -32,6 +69,7 @@ const millis = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toF
 const cores = (v: number): string => `${Math.round(v * 100)}%`;
 const megabytes = (v: number): string => v.toFixed(0);
 
+/** In table order; a table shows the rows its scenario's runs have figures for. */
 export const METRICS: MetricSpec[] = [
   { key: 'publishedPerSec', label: 'published msg/s', better: 'higher', format: count },
   { key: 'confirmedPerSec', label: 'confirmed msg/s', better: 'higher', format: count },
@@ -41,10 +79,26 @@ export const METRICS: MetricSpec[] = [
   { key: 'p999Ms', label: 'latency p99.9 ms', better: 'lower', format: millis },
   { key: 'brokerCpuCores', label: 'broker CPU (% of a core)', better: 'lower', format: cores },
   { key: 'brokerPeakRssMb', label: 'broker peak RSS MB', better: 'lower', format: megabytes },
+  // backlog
+  { key: 'publishBrokerCpuCores', label: 'broker CPU publishing', better: 'lower', format: cores },
+  { key: 'publishPeakRssMb', label: 'broker peak RSS publishing MB', better: 'lower', format: megabytes },
+  { key: 'rssAfterPublishMb', label: 'broker RSS after publishing MB', better: 'lower', format: megabytes },
+  { key: 'drainedPerSec', label: 'drained msg/s', better: 'higher', format: count },
+  { key: 'drainBrokerCpuCores', label: 'broker CPU draining', better: 'lower', format: cores },
+  { key: 'drainPeakRssMb', label: 'broker peak RSS draining MB', better: 'lower', format: megabytes },
+  { key: 'rssAfterDrainMb', label: 'broker RSS after draining MB', better: 'lower', format: megabytes },
+  // recovery
+  { key: 'rssBeforeStopMb', label: 'broker RSS before stop MB', better: 'lower', format: megabytes },
+  { key: 'stopMs', label: 'clean stop ms', better: 'lower', format: millis },
+  { key: 'spawnToListeningMs', label: 'spawn → listening ms', better: 'lower', format: millis },
+  { key: 'spawnToRecoveredMs', label: 'spawn → all messages queued ms', better: 'lower', format: millis },
+  { key: 'recoveryPeakRssMb', label: 'broker peak RSS recovering MB', better: 'lower', format: megabytes },
+  { key: 'rssAfterRecoveryMb', label: 'broker RSS after recovery MB', better: 'lower', format: megabytes },
+  // generator
   { key: 'producerCpuCores', label: 'producer procs CPU', better: 'lower', format: cores },
   { key: 'consumerCpuCores', label: 'consumer procs CPU', better: 'lower', format: cores },
 ];
 
-export function formatMetric(spec: MetricSpec, value: number | null): string {
-  return value === null || Number.isNaN(value) ? '–' : spec.format(value);
+export function formatMetric(spec: MetricSpec, value: number | null | undefined): string {
+  return value === null || value === undefined || Number.isNaN(value) ? '–' : spec.format(value);
 }

@@ -8,30 +8,40 @@ import type { Measurements } from './measurements.js';
 import { progressLine, summaryTables, type RunRecord } from './report.js';
 import type { Scenario } from './scenario-types.js';
 import { findScenarios, scenarios as allScenarios } from './scenarios.js';
-import { runSteadyFlow, type RunSettings } from './steady-flow.js';
+import { runBacklog } from './backlog.js';
+import { runRecovery } from './recovery.js';
+import type { RunSettings } from './run-context.js';
+import { runSteadyFlow } from './steady-flow.js';
 import { childBroker, externalBroker, type Target } from './targets.js';
 
 async function main(): Promise<void> {
   const options = parseCli(process.argv.slice(2));
   if (options.help) return void process.stdout.write(USAGE);
   if (options.list) {
-    for (const s of allScenarios) console.log(`${s.name.padEnd(22)} ${s.summary}`);
+    for (const s of allScenarios) console.log(`${s.name.padEnd(22)} ${s.heavy ? '(heavy) ' : ''}${s.summary}`);
     return;
   }
   const scenarios = findScenarios(options.scenarios);
-  const settings: RunSettings = { client: options.client, warmupMs: options.warmupMs, durationMs: options.durationMs };
+  const settings: RunSettings = {
+    client: options.client,
+    warmupMs: options.warmupMs,
+    durationMs: options.durationMs,
+    backlogCount: options.backlogCount,
+  };
   const targets = await openTargets(options);
-  const rounds = options.rounds ?? (targets.length > 1 ? 2 : 1);
+  // A heavy scenario's run takes minutes: one round each unless asked for more.
+  const roundsOf = (s: Scenario): number => options.rounds ?? (s.heavy || targets.length === 1 ? 1 : 2);
+  const heavy = scenarios.some((s) => s.heavy) ? `; heavy scenarios: ${settings.backlogCount.toLocaleString('en-US')} messages` : '';
   console.log(
-    `warren bench: ${scenarios.length} scenario(s) × ${rounds} round(s) on ${targets.map((t) => t.label).join(' and ')}; ` +
-      `${settings.warmupMs / 1000}s warm-up + ${settings.durationMs / 1000}s measured; ${settings.client} client; ` +
+    `warren bench: ${scenarios.length} scenario(s) on ${targets.map((t) => t.label).join(' and ')}; ` +
+      `${settings.warmupMs / 1000}s warm-up + ${settings.durationMs / 1000}s measured${heavy}; ${settings.client} client; ` +
       `${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`,
   );
 
   const records: RunRecord[] = [];
   try {
     for (const scenario of scenarios) {
-      for (let round = 1; round <= rounds; round++) {
+      for (let round = 1; round <= roundsOf(scenario); round++) {
         for (const [index, target] of targets.entries()) {
           const record = await runOnce(scenario, target, round, index, settings);
           records.push(record);
@@ -43,7 +53,7 @@ async function main(): Promise<void> {
     await Promise.all(targets.map((t) => t.release()));
   }
 
-  console.log(`\n${summaryTables(scenarios, targets.map((t) => t.label), records)}`);
+  console.log(`\n${summaryTables(scenarios, targets.map((t) => t.label), records, { backlogCount: settings.backlogCount })}`);
   if (options.jsonFile) {
     writeFileSync(options.jsonFile, JSON.stringify({ settings, cpus: cpus().length, records }, null, 2));
     console.log(`\nwrote ${options.jsonFile}`);
@@ -63,16 +73,24 @@ async function openTargets(options: CliOptions): Promise<Target[]> {
 }
 
 async function runOnce(scenario: Scenario, target: Target, round: number, index: number, settings: RunSettings): Promise<RunRecord> {
-  const record = { scenario: scenario.name, target: target.label, round };
+  // Unique per run, so a leftover from an interrupted run can never be mistaken for this one's.
+  const plan = scenario.plan(`bench.${scenario.name}.${process.pid}.${round}.${index}`, { backlogCount: settings.backlogCount });
+  const record = { scenario: scenario.name, kind: plan.kind, target: target.label, round };
   try {
-    const endpoint = await target.prepare();
-    // Unique per run, so a leftover from an interrupted run can never be mistaken for this one's.
-    const plan = scenario.plan(`bench.${scenario.name}.${process.pid}.${round}.${index}`);
     let measurements: Measurements;
     switch (plan.kind) {
-      // further plan kinds (backlog drain, idle connections, declare rate, start-up) get a case each
+      // further plan kinds (idle connections, declare rate) get a case each
       case 'steady-flow':
-        measurements = await runSteadyFlow(plan, endpoint, settings);
+        measurements = await runSteadyFlow(plan, await target.prepare(), settings);
+        break;
+      case 'backlog':
+        measurements = await runBacklog(plan, await target.prepare(), settings);
+        break;
+      case 'recovery':
+        if (!target.launchOnDataDir) {
+          return { ...record, measurements: null, skipped: 'the bench restarts only a broker it starts itself (the embedded Warren)' };
+        }
+        measurements = await runRecovery(plan, target.launchOnDataDir, settings);
         break;
     }
     return { ...record, measurements };

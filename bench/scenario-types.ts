@@ -1,6 +1,6 @@
 // How a scenario is described. A scenario names itself and, given a namespace unique to one run,
 // returns a plan: the topology to declare and the load to put on it. A new kind of measurement
-// (backlog drain, idle connections, declare rate, start-up time) adds a plan kind and a runner for it.
+// (idle connections, declare rate, ...) adds a plan kind and a runner for it.
 
 export interface ExchangeSpec {
   name: string;
@@ -58,11 +58,51 @@ export interface SteadyFlowPlan {
   consumers: ConsumerGroup;
 }
 
-export type ScenarioPlan = SteadyFlowPlan;
+/**
+ * A backlog: producers publish `messageCount` messages into queues nobody consumes from, then consumers
+ * attach and drain them all. Publishing and draining are timed separately, with the broker's memory
+ * after each. The producers need a confirm window: without one they would measure how fast the
+ * broker's socket buffers fill, not how fast it takes messages.
+ */
+export interface BacklogPlan {
+  kind: 'backlog';
+  topology: Topology;
+  producers: ProducerGroup & { confirmWindow: number };
+  consumers: ConsumerGroup;
+  /** published in all (each reaches one queue), and so also drained in all */
+  messageCount: number;
+}
+
+/**
+ * Restart of a broker with a backlog on disk: publish `messageCount` persistent messages to a durable
+ * queue, stop the broker (cleanly or with SIGKILL), start it again on the same data directory, and time
+ * how long it takes to listen and to hold every message again. Only a broker the bench starts itself
+ * can be restarted, so other brokers skip it.
+ */
+export interface RecoveryPlan {
+  kind: 'recovery';
+  topology: Topology;
+  producers: ProducerGroup & { confirmWindow: number };
+  /** the queue whose depth is watched after the restart */
+  queue: string;
+  messageCount: number;
+  stop: 'clean' | 'kill';
+}
+
+export type ScenarioPlan = SteadyFlowPlan | BacklogPlan | RecoveryPlan;
+export type PlanKind = ScenarioPlan['kind'];
+
+/** Settings from the command line that shape a plan. */
+export interface PlanParams {
+  /** messages in a backlog or recovery scenario (`--backlog-count`) */
+  backlogCount: number;
+}
 
 export interface Scenario {
   name: string;
   summary: string;
+  /** runs only when named with --scenario: long, and memory- or disk-hungry */
+  heavy?: boolean;
   /** `ns` prefixes every exchange and queue name so runs never collide on a shared broker */
-  plan(ns: string): ScenarioPlan;
+  plan(ns: string, params: PlanParams): ScenarioPlan;
 }

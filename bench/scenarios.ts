@@ -1,9 +1,10 @@
 // The scenario table. Add a scenario by adding an entry; `--scenario NAME` selects by name.
+import { heavyScenarios } from './heavy-scenarios.js';
 import type { Scenario } from './scenario-types.js';
 
 const KIB = 1024;
 
-export const scenarios: Scenario[] = [
+const steadyFlowScenarios: Scenario[] = [
   {
     name: 'direct-1to1',
     summary: '1 producer → 1 queue → 1 consumer, 1 KiB transient, manual ack, prefetch 200',
@@ -70,8 +71,11 @@ export const scenarios: Scenario[] = [
   },
 ];
 
+export const scenarios: Scenario[] = [...steadyFlowScenarios, ...heavyScenarios];
+
+/** No names: every scenario but the heavy ones, which run only when named. */
 export function findScenarios(names: string[]): Scenario[] {
-  if (names.length === 0) return scenarios;
+  if (names.length === 0) return scenarios.filter((s) => !s.heavy);
   return names.map((name) => {
     const found = scenarios.find((s) => s.name === name);
     if (!found) throw new Error(`unknown scenario "${name}"; known: ${scenarios.map((s) => s.name).join(', ')}`);

@@ -2,45 +2,23 @@
 // processes, let them run through a warm-up into the measurement window, then gather what each
 // process saw in that window together with the broker's own CPU and memory.
 import { BrokerMonitor } from './broker-monitor.js';
-import type { ClientKind } from './clients/client.js';
 import { LatencyHistogram } from './histogram.js';
-import type { Measurements } from './measurements.js';
-import type { ProducerGroup, SteadyFlowPlan } from './scenario-types.js';
+import type { SteadyFlowMeasurements } from './measurements.js';
+import type { BrokerEndpoint, RunSettings } from './run-context.js';
+import type { SteadyFlowPlan } from './scenario-types.js';
+import { sleep, withTimeout } from './timing.js';
 import { declareTopology, deleteTopology } from './topology.js';
-import type { ConsumerWork, ProducerWork, WindowReport } from './worker/messages.js';
-import { WorkerHandle } from './worker/worker-handle.js';
-
-export interface RunSettings {
-  client: ClientKind;
-  warmupMs: number;
-  durationMs: number;
-}
-
-export interface BrokerEndpoint {
-  url: string;
-  pid: number | null;
-}
+import { forkConsumers, forkProducers, stopWorkers, sumRate } from './worker-groups.js';
 
 /** How long past the window's end a report may take before the run is abandoned. */
 const REPORT_GRACE_MS = 15_000;
 
-export async function runSteadyFlow(plan: SteadyFlowPlan, broker: BrokerEndpoint, settings: RunSettings): Promise<Measurements> {
+export async function runSteadyFlow(plan: SteadyFlowPlan, broker: BrokerEndpoint, settings: RunSettings): Promise<SteadyFlowMeasurements> {
   await declareTopology(broker.url, plan.topology);
-  const producers: WorkerHandle[] = [];
-  const consumers: WorkerHandle[] = [];
+  const { producers: pg, consumers: cg } = plan;
+  const consumers = forkConsumers(cg, broker.url, settings.client);
+  const producers = forkProducers(pg, broker.url, settings.client);
   try {
-    const { producers: pg, consumers: cg } = plan;
-    spread(cg.queues, cg.processes).forEach((queues, i) => {
-      const worker = new WorkerHandle(`consumer process ${i + 1}`);
-      const work: ConsumerWork = { queues, prefetch: cg.prefetch, manualAck: cg.manualAck };
-      worker.send({ type: 'init', role: 'consumer', client: settings.client, url: broker.url, work });
-      consumers.push(worker);
-    });
-    spread(Array.from({ length: pg.connections }), pg.processes).forEach((share, i) => {
-      const worker = new WorkerHandle(`producer process ${i + 1}`);
-      worker.send({ type: 'init', role: 'producer', client: settings.client, url: broker.url, work: producerWork(pg, share.length) });
-      producers.push(worker);
-    });
     const all = [...consumers, ...producers];
     await Promise.all(all.map((w) => w.next('ready')));
 
@@ -77,48 +55,7 @@ export async function runSteadyFlow(plan: SteadyFlowPlan, broker: BrokerEndpoint
       consumerCpuCores: sumRate(consumerReports, (r) => r.cpuMicros / 1e6),
     };
   } finally {
-    await Promise.all([...producers, ...consumers].map((w) => w.stop()));
+    await stopWorkers([...producers, ...consumers]);
     await deleteTopology(broker.url, plan.topology).catch((err: Error) => console.error(`  cleanup failed: ${err.message}`));
   }
-}
-
-function producerWork(group: ProducerGroup, connections: number): ProducerWork {
-  return {
-    connections,
-    exchange: group.exchange,
-    routingKeys: group.routingKeys,
-    bodySize: group.bodySize,
-    persistent: group.persistent,
-    ...(group.confirmWindow === undefined ? {} : { confirmWindow: group.confirmWindow }),
-    ...(group.ratePerSecond === undefined ? {} : { ratePerSecond: group.ratePerSecond / group.connections }),
-  };
-}
-
-/** Splits items into at most `parts` near-equal consecutive shares, dropping empty ones. */
-function spread<T>(items: T[], parts: number): T[][] {
-  const shares: T[][] = [];
-  let from = 0;
-  for (let i = 0; i < parts; i++) {
-    const to = Math.round(((i + 1) * items.length) / parts);
-    if (to > from) shares.push(items.slice(from, to));
-    from = to;
-  }
-  return shares;
-}
-
-/** Adds up per-process rates, each over that process's own measured window. */
-function sumRate(reports: readonly WindowReport[], amount: (r: WindowReport) => number): number {
-  return reports.reduce((sum, r) => sum + amount(r) / (r.windowNs / 1e9), 0);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

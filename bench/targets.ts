@@ -1,10 +1,10 @@
 // The brokers a bench run measures: one started in a child process (Warren, or the null broker),
 // or one already running elsewhere, known by URL and (optionally) pid.
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BrokerKind, FromBrokerProcess } from './broker-process.js';
+import { BrokerChild, type BrokerLaunch } from './broker-child.js';
+import type { BrokerKind } from './broker-process.js';
 import { compileBrokerProcess } from './compile-broker.js';
-import type { BrokerEndpoint } from './steady-flow.js';
+import type { BrokerEndpoint } from './run-context.js';
 import { describeBroker } from './topology.js';
 
 const BROKER_SOURCE = fileURLToPath(new URL('./broker-process.ts', import.meta.url));
@@ -18,15 +18,11 @@ export interface Target {
   prepare(): Promise<BrokerEndpoint>;
   /** after a run: a child broker is stopped, so it takes no memory or CPU from the other broker's run */
   release(): Promise<void>;
-}
-
-/**
- * A broker in a child process, started afresh for every run: memory one scenario leaves in a
- * garbage-collected heap would otherwise count against the next, and a crash ends only its own run.
- */
-interface BrokerLaunch {
-  entry: string;
-  execArgv: string[];
+  /**
+   * Only for a persistent broker the bench starts itself: a new broker process on the given data
+   * directory, which it leaves in place when it stops (restart scenarios start two in turn).
+   */
+  launchOnDataDir?(dataDir: string, startTimeoutMs: number): BrokerChild;
 }
 
 let launch: BrokerLaunch | null = null;
@@ -43,50 +39,33 @@ function brokerLaunch(): BrokerLaunch {
   return launch;
 }
 
+/**
+ * A broker in a child process, started afresh for every run: memory one scenario leaves in a
+ * garbage-collected heap would otherwise count against the next, and a crash ends only its own run.
+ */
 export function childBroker(kind: BrokerKind): Target {
-  let child: ChildProcess | null = null;
+  let child: BrokerChild | null = null;
 
   const stop = async (): Promise<void> => {
-    const proc = child;
+    const running = child;
     child = null;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.send('close');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    await running?.stop(STOP_TIMEOUT_MS);
   };
 
-  const start = async (): Promise<BrokerEndpoint> => {
-    const { entry, execArgv } = brokerLaunch();
-    const proc = fork(entry, [kind], {
-      execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    child = proc;
-    const reply = await new Promise<FromBrokerProcess>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${kind} broker did not start in ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-      proc.once('message', (msg: FromBrokerProcess) => {
-        clearTimeout(timer);
-        resolve(msg);
-      });
-      proc.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`${kind} broker process exited (${signal ?? code}) before listening`));
-      });
-    });
-    if (reply.type === 'failed') throw new Error(`${kind} broker failed to start: ${reply.message}`);
-    return { url: reply.url, pid: reply.pid };
-  };
-
-  return {
+  const target: Target = {
     label: kind === 'warren' ? 'Warren' : 'null broker',
     prepare: async () => {
       await stop();
-      return start();
+      child = new BrokerChild(kind, brokerLaunch(), { startTimeoutMs: START_TIMEOUT_MS });
+      const { url, pid } = await child.listening;
+      return { url, pid };
     },
     release: stop,
   };
+  if (kind === 'warren') {
+    target.launchOnDataDir = (dataDir, startTimeoutMs) => new BrokerChild(kind, brokerLaunch(), { dataDir, startTimeoutMs });
+  }
+  return target;
 }
 
 export async function externalBroker(url: string, pid: number | null): Promise<Target> {

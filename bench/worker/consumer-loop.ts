@@ -5,6 +5,8 @@ import type { Tally } from './tally.js';
 
 export class ConsumerLoop {
   private consumer: Consumer | null = null;
+  /** deliveries that arrived before attach(): a queue with a backlog delivers as soon as consume-ok is sent */
+  private unattachedTags: number[] = [];
 
   constructor(
     private readonly manualAck: boolean,
@@ -13,12 +15,18 @@ export class ConsumerLoop {
 
   attach(consumer: Consumer): void {
     this.consumer = consumer;
+    for (const tag of this.unattachedTags) consumer.ack(tag);
+    this.unattachedTags = [];
   }
 
   readonly onMessage = (body: Buffer, deliveryTag: number): void => {
     const sentNs = body.readBigUInt64LE(0);
-    this.tally.latency.recordMicros(Number(process.hrtime.bigint() - sentNs) / 1000);
+    const now = process.hrtime.bigint();
+    this.tally.latency.recordMicros(Number(now - sentNs) / 1000);
+    this.tally.lastConsumeNs = now;
     this.tally.consumed++;
-    if (this.manualAck) this.consumer!.ack(deliveryTag);
+    if (!this.manualAck) return;
+    if (this.consumer) this.consumer.ack(deliveryTag);
+    else this.unattachedTags.push(deliveryTag);
   };
 }

@@ -12,6 +12,8 @@ export interface ProducerWork {
   confirmWindow?: number;
   /** per connection */
   ratePerSecond?: number;
+  /** set: publish exactly this many messages from this process (split over its connections), then stop */
+  messageLimit?: number;
 }
 
 export interface ConsumerWork {
@@ -19,6 +21,8 @@ export interface ConsumerWork {
   queues: string[];
   prefetch: number;
   manualAck: boolean;
+  /** true: connect and consume only on 'run' (a backlog's consumers attach once publishing is over) */
+  connectOnRun?: boolean;
 }
 
 export type WorkerInit =
@@ -32,11 +36,30 @@ export interface WorkerStart {
   measureUntilNs: bigint;
 }
 
+/** Counted mode, instead of 'start': work until 'finish', sending 'progress' meanwhile. */
+export interface WorkerRun {
+  type: 'run';
+}
+
+/** Ends counted mode: the worker stops publishing and replies with a 'report' covering run → finish. */
+export interface WorkerFinish {
+  type: 'finish';
+}
+
 export interface WorkerStop {
   type: 'stop';
 }
 
-export type ToWorker = WorkerInit | WorkerStart | WorkerStop;
+export type ToWorker = WorkerInit | WorkerStart | WorkerRun | WorkerFinish | WorkerStop;
+
+/** Sent in counted mode every PROGRESS_INTERVAL_MS; the parent adds up `done` across processes. */
+export interface WorkerProgress {
+  type: 'progress';
+  /** producers: publishes the broker confirmed or nacked (published, without confirms); consumers: messages received */
+  done: number;
+  /** when `done` last grew, on the shared monotonic clock; 0n before it first does */
+  lastDoneNs: bigint;
+}
 
 /** What one worker process saw inside the measurement window. */
 export interface WindowReport {
@@ -54,4 +77,5 @@ export interface WindowReport {
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'report'; report: WindowReport }
+  | WorkerProgress
   | { type: 'failed'; message: string };

@@ -23,9 +23,11 @@ export class ProducerLoop {
   private skipped = 0;
   private startedNs = 0n;
 
+  /** `limit`: publish this many, then stop (counted mode); undefined: until stopped */
   constructor(
     private readonly work: ProducerWork,
     private readonly tally: Tally,
+    private readonly limit?: number,
   ) {
     this.body = Buffer.alloc(work.bodySize, 0x61);
   }
@@ -39,6 +41,7 @@ export class ProducerLoop {
     this.outstanding -= acked + nacked;
     this.tally.confirmed += acked;
     this.tally.nacked += nacked;
+    this.tally.lastConfirmNs = process.hrtime.bigint();
     if (this.waitingForConfirms && this.outstanding < this.work.confirmWindow!) {
       this.waitingForConfirms = false;
       this.pump();
@@ -60,6 +63,7 @@ export class ProducerLoop {
     const { routingKeys, confirmWindow, ratePerSecond } = this.work;
     let burst = 0;
     while (this.running) {
+      if (this.limit !== undefined && this.sent >= this.limit) return;
       if (confirmWindow !== undefined && this.outstanding >= confirmWindow) {
         this.waitingForConfirms = true;
         return;
@@ -68,7 +72,9 @@ export class ProducerLoop {
         setTimeout(this.pump, RATE_TICK_MS);
         return;
       }
-      this.body.writeBigUInt64LE(process.hrtime.bigint(), 0);
+      const now = process.hrtime.bigint();
+      this.body.writeBigUInt64LE(now, 0);
+      this.tally.lastPublishNs = now;
       const key = routingKeys[this.keyIndex]!;
       this.keyIndex = (this.keyIndex + 1) % routingKeys.length;
       const accepted = publisher.publish(key, this.body);

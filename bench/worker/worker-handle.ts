@@ -2,7 +2,7 @@
 // messages, and await its replies. A worker that fails or exits early rejects whatever is awaited.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FromWorker, ToWorker } from './messages.js';
+import type { FromWorker, ToWorker, WorkerProgress } from './messages.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 const TSX_LOADER = import.meta.resolve('tsx');
@@ -15,6 +15,11 @@ export class WorkerHandle {
   private waiter: { type: FromWorker['type']; resolve(msg: FromWorker): void; reject(err: Error): void } | null = null;
   private failure: Error | null = null;
   private readonly exited: Promise<void>;
+  private rejectFailed: (err: Error) => void = () => {};
+  /** Rejects when the worker fails or exits; never resolves. For racing against long waits. */
+  readonly failed: Promise<never>;
+  /** Counted mode: called with each 'progress' message (which is not queued for next()). */
+  onProgress: (progress: WorkerProgress) => void = () => {};
 
   constructor(readonly name: string) {
     this.child = fork(WORKER_ENTRY, [], {
@@ -22,8 +27,11 @@ export class WorkerHandle {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    this.failed = new Promise<never>((_, reject) => (this.rejectFailed = reject));
+    this.failed.catch(() => {}); // a failure nobody is racing against is reported through next()
     this.child.on('message', (msg: FromWorker) => {
-      if (msg.type === 'failed') this.fail(new Error(`${name}: ${msg.message}`));
+      if (msg.type === 'progress') this.onProgress(msg);
+      else if (msg.type === 'failed') this.fail(new Error(`${name}: ${msg.message}`));
       else if (this.waiter?.type === msg.type) {
         const { resolve } = this.waiter;
         this.waiter = null;
@@ -63,6 +71,7 @@ export class WorkerHandle {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
+    this.rejectFailed(err);
     const waiter = this.waiter;
     this.waiter = null;
     waiter?.reject(err);

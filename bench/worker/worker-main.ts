@@ -1,16 +1,28 @@
 // Entry point of a producer or consumer process, forked by the parent (see worker-handle.ts).
-// init → connect everything → 'ready'; start → run, snapshot at the window's edges → 'report'; stop → close, exit.
+// init → connect everything → 'ready'; then either
+//   timed mode:   start → run, snapshot at the window's edges → 'report'
+//   counted mode: run → work, sending 'progress' → finish → 'report'
+// and stop → close, exit.
 import { clientFor } from '../clients/index.js';
-import type { Consumer, Publisher } from '../clients/client.js';
+import type { Client, Consumer, Publisher } from '../clients/client.js';
+import { splitCount } from '../shares.js';
 import { ConsumerLoop } from './consumer-loop.js';
-import type { FromWorker, ToWorker, WorkerInit, WorkerStart } from './messages.js';
+import type { ConsumerWork, FromWorker, ToWorker, WorkerInit, WorkerStart } from './messages.js';
 import { ProducerLoop } from './producer-loop.js';
 import { Tally, WindowMeasurement } from './tally.js';
+
+/** Often enough that the parent notices the end of counted work promptly; the end time itself is exact. */
+const PROGRESS_INTERVAL_MS = 100;
 
 const tally = new Tally();
 const producers: ProducerLoop[] = [];
 const connections: Array<Publisher | Consumer> = [];
 let role: WorkerInit['role'] = 'producer';
+let confirming = false;
+/** consumers that connect on 'run' */
+let deferredConsumers: { client: Client; url: string; work: ConsumerWork } | null = null;
+let countedWindow: WindowMeasurement | null = null;
+let progressTimer: NodeJS.Timeout | null = null;
 
 function send(message: FromWorker): void {
   process.send!(message);
@@ -26,8 +38,10 @@ async function init(msg: WorkerInit): Promise<void> {
   const client = clientFor(msg.client);
   if (msg.role === 'producer') {
     const { work } = msg;
+    confirming = work.confirmWindow !== undefined;
+    const limits = work.messageLimit === undefined ? null : splitCount(work.messageLimit, work.connections);
     for (let i = 0; i < work.connections; i++) {
-      const loop = new ProducerLoop(work, tally);
+      const loop = new ProducerLoop(work, tally, limits?.[i]);
       const publisher = await client.openPublisher(msg.url, {
         exchange: work.exchange,
         persistent: work.persistent,
@@ -39,22 +53,27 @@ async function init(msg: WorkerInit): Promise<void> {
       producers.push(loop);
       connections.push(publisher);
     }
+  } else if (msg.work.connectOnRun) {
+    deferredConsumers = { client, url: msg.url, work: msg.work };
   } else {
-    const { work } = msg;
-    for (const queue of work.queues) {
-      const loop = new ConsumerLoop(work.manualAck, tally);
-      const consumer = await client.openConsumer(msg.url, {
-        queue,
-        prefetch: work.prefetch,
-        manualAck: work.manualAck,
-        onMessage: loop.onMessage,
-        onFailure: failAndExit,
-      });
-      loop.attach(consumer);
-      connections.push(consumer);
-    }
+    await openConsumers(client, msg.url, msg.work);
   }
   send({ type: 'ready' });
+}
+
+async function openConsumers(client: Client, url: string, work: ConsumerWork): Promise<void> {
+  for (const queue of work.queues) {
+    const loop = new ConsumerLoop(work.manualAck, tally);
+    const consumer = await client.openConsumer(url, {
+      queue,
+      prefetch: work.prefetch,
+      manualAck: work.manualAck,
+      onMessage: loop.onMessage,
+      onFailure: failAndExit,
+    });
+    loop.attach(consumer);
+    connections.push(consumer);
+  }
 }
 
 function start(msg: WorkerStart): void {
@@ -69,7 +88,28 @@ function start(msg: WorkerStart): void {
   }, nsToMs(msg.measureUntilNs - now));
 }
 
+async function runCounted(): Promise<void> {
+  countedWindow = new WindowMeasurement(tally);
+  progressTimer = setInterval(sendProgress, PROGRESS_INTERVAL_MS);
+  if (deferredConsumers) await openConsumers(deferredConsumers.client, deferredConsumers.url, deferredConsumers.work);
+  for (const loop of producers) loop.start();
+}
+
+function sendProgress(): void {
+  if (role === 'consumer') send({ type: 'progress', done: tally.consumed, lastDoneNs: tally.lastConsumeNs });
+  else if (confirming) send({ type: 'progress', done: tally.confirmed + tally.nacked, lastDoneNs: tally.lastConfirmNs });
+  else send({ type: 'progress', done: tally.published, lastDoneNs: tally.lastPublishNs });
+}
+
+function finishCounted(): void {
+  if (progressTimer) clearInterval(progressTimer);
+  for (const loop of producers) loop.stop();
+  sendProgress(); // the final count, so the parent's total is exact
+  send({ type: 'report', report: countedWindow!.finish(false) });
+}
+
 async function stop(): Promise<void> {
+  if (progressTimer) clearInterval(progressTimer);
   for (const loop of producers) loop.stop();
   await Promise.all(connections.map((c) => c.close().catch(() => {})));
   process.exit(0);
@@ -82,6 +122,8 @@ function nsToMs(ns: bigint): number {
 process.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') init(msg).catch(failAndExit);
   else if (msg.type === 'start') start(msg);
+  else if (msg.type === 'run') runCounted().catch(failAndExit);
+  else if (msg.type === 'finish') finishCounted();
   else stop().catch(failAndExit);
 });
 // The parent went away (crashed or was interrupted): nothing will ever stop this process otherwise.

@@ -1,0 +1,83 @@
+// One broker process started by the bench (see broker-process.ts): spawned, awaited until it
+// listens, and stopped cleanly ("close", then SIGKILL if it hangs) or killed outright.
+import { fork, type ChildProcess } from 'node:child_process';
+import type { BrokerKind, FromBrokerProcess } from './broker-process.js';
+import type { BrokerEndpoint } from './run-context.js';
+
+export interface BrokerLaunch {
+  entry: string;
+  execArgv: string[];
+}
+
+export interface ListeningBroker extends BrokerEndpoint {
+  pid: number;
+  /** when the broker reported itself listening, on the shared monotonic clock */
+  listeningNs: bigint;
+}
+
+export type StopOutcome = 'closed' | 'killed' | 'had exited';
+
+export class BrokerChild {
+  /** just before the process was spawned */
+  readonly spawnedNs: bigint;
+  readonly pid: number;
+  readonly listening: Promise<ListeningBroker>;
+  private readonly proc: ChildProcess;
+  private readonly exited: Promise<void>;
+
+  /** `dataDir`: the broker's, kept when it stops; none: a fresh one per process, removed on exit. */
+  constructor(kind: BrokerKind, launch: BrokerLaunch, options: { dataDir?: string; startTimeoutMs: number }) {
+    this.spawnedNs = process.hrtime.bigint();
+    this.proc = fork(launch.entry, options.dataDir === undefined ? [kind] : [kind, options.dataDir], {
+      execArgv: launch.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.pid = this.proc.pid!;
+    this.exited = new Promise((resolve) => this.proc.once('exit', () => resolve()));
+    this.listening = this.awaitListening(kind, options.startTimeoutMs);
+    this.listening.catch(() => {}); // a caller that stops the broker before it listens need not await this
+  }
+
+  get running(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Asks the broker to close its connections and exit; kills it if it has not within `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<StopOutcome> {
+    if (!this.running) return 'had exited';
+    let killed = false;
+    this.proc.send('close');
+    const timer = setTimeout(() => {
+      killed = true;
+      this.proc.kill('SIGKILL');
+    }, timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+    return killed ? 'killed' : 'closed';
+  }
+
+  /** SIGKILL: the broker gets no chance to flush or close anything. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+
+  private awaitListening(kind: BrokerKind, timeoutMs: number): Promise<ListeningBroker> {
+    return new Promise<ListeningBroker>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`${kind} broker did not start in ${timeoutMs} ms`));
+        this.proc.kill('SIGKILL');
+      }, timeoutMs);
+      this.proc.once('message', (msg: FromBrokerProcess) => {
+        clearTimeout(timer);
+        if (msg.type === 'failed') reject(new Error(`${kind} broker failed to start: ${msg.message}`));
+        else resolve({ url: msg.url, pid: msg.pid, listeningNs: BigInt(msg.listeningNs) });
+      });
+      this.proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${kind} broker process exited (${signal ?? code}) before listening`));
+      });
+    });
+  }
+}
