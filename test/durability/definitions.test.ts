@@ -1,12 +1,11 @@
 // Durable exchanges, queues and bindings survive a restart and a kill -9 of the broker; transient and
 // exclusive ones do not, as in RabbitMQ. A torn tail of the journal is cut off with a log line.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { startServerProcess } from '../helpers/server-process.js';
 import amqp, { type ChannelModel } from 'amqplib';
 import { startBroker } from '../../src/index.js';
 import type { Logger } from '../../src/server/logger.js';
@@ -145,21 +144,3 @@ describe('durable definitions', () => {
   });
 });
 
-/** `warren server` in a child process, so that it can be killed with SIGKILL. */
-function startServerProcess(dataDir: string): Promise<{ url: string; child: ReturnType<typeof spawn>; exited: Promise<unknown> }> {
-  const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (s: string) => {
-      err += s;
-      const m = /ready to accept AMQP connections on [^ ]+:(\d+)/.exec(err);
-      if (m) resolve({ url: `amqp://guest:guest@127.0.0.1:${m[1]}`, child, exited });
-    });
-    child.on('exit', (code) => reject(new Error(`warren exited (${code}) before it was ready:\n${err}`)));
-  });
-}

@@ -2,12 +2,11 @@
 // back in order, delivered-but-unacked ones come back redelivered, acked ones do not come back, and
 // transient messages and non-durable queues are gone, as in RabbitMQ.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { startServerProcess } from '../helpers/server-process.js';
 import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { startBroker } from '../../src/index.js';
 
@@ -107,24 +106,6 @@ describe('persistent messages across a clean restart', () => {
   });
 });
 
-/** `warren server` in a child process, so that it can be killed with SIGKILL. */
-function startServerProcess(dataDir: string): Promise<{ url: string; child: ChildProcess; exited: Promise<unknown> }> {
-  const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (s: string) => {
-      err += s;
-      const m = /ready to accept AMQP connections on [^ ]+:(\d+)/.exec(err);
-      if (m) resolve({ url: `amqp://guest:guest@127.0.0.1:${m[1]}`, child, exited });
-    });
-    child.on('exit', (code) => reject(new Error(`warren exited (${code}) before it was ready:\n${err}`)));
-  });
-}
 
 describe('persistent messages across kill -9', () => {
   const ROUNDS = 3;
