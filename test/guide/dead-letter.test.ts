@@ -1,11 +1,11 @@
 // The guide's "Dead Letter Queues": dlx.order_processing (direct) routes to dlq.order_processing with the
 // key order_processing, and order_processing dead-letters there; a worker's nack(msg, false, false) then
 // moves the task to the DLQ instead of losing it.
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import amqp, { type ChannelModel } from 'amqplib';
-import { testBroker, warrenLacks, type TestBroker } from '../helpers/broker.js';
-import { deleteTopology, lockFixedNames } from '../helpers/fixed-names.js';
+import amqp from 'amqplib';
+import { warrenLacks } from '../helpers/broker.js';
+import { useFixedTopology } from '../helpers/fixed-names.js';
 import { channelError, consumeInto, vhostOf } from '../helpers/guide.js';
 
 const QUEUE = 'order_processing';
@@ -23,20 +23,12 @@ const TASK = {
   total: 149.99,
 };
 
-let broker: TestBroker;
-let url: string;
-let release: () => Promise<void>;
-const opened: ChannelModel[] = [];
-
-async function connect(): Promise<ChannelModel> {
-  const conn = await amqp.connect(url);
-  opened.push(conn);
-  return conn;
-}
+const fixture = useFixedTopology(TOPOLOGY);
+const connect = () => fixture.connect();
 
 /** The guide's setupDeadLetterQueue. */
 async function setupDeadLetterQueue(): Promise<void> {
-  const connection = await amqp.connect(url);
+  const connection = await amqp.connect(fixture.url);
   const channel = await connection.createChannel();
   await channel.assertExchange(DLX, 'direct', { durable: true });
   await channel.assertQueue(DLQ, { durable: true, arguments: { 'x-message-ttl': 604800000 } });
@@ -52,25 +44,6 @@ async function setupDeadLetterQueue(): Promise<void> {
   await connection.close();
 }
 
-before(async () => {
-  broker = await testBroker();
-  url = broker.url;
-  release = await lockFixedNames(url, 'guide', broker.embedded);
-});
-
-after(async () => {
-  await release();
-  await broker.close();
-});
-
-beforeEach(async () => {
-  await deleteTopology(url, TOPOLOGY);
-});
-
-afterEach(async () => {
-  for (const conn of opened.splice(0)) await conn.close().catch(() => {});
-  await deleteTopology(url, TOPOLOGY);
-});
 
 describe('guide: dead letter queues', () => {
   test('a task the worker rejects without requeue lands in dlq.order_processing', { timeout: 20_000, todo: warrenLacks('dead-letter exchanges') }, async () => {
@@ -161,7 +134,7 @@ describe('guide: dead letter queues', () => {
       { code: 406 },
     );
     const text =
-      `PRECONDITION_FAILED - inequivalent arg 'x-dead-letter-routing-key' for queue '${QUEUE}' in vhost '${vhostOf(url)}': ` +
+      `PRECONDITION_FAILED - inequivalent arg 'x-dead-letter-routing-key' for queue '${QUEUE}' in vhost '${vhostOf(fixture.url)}': ` +
       `received none but current is the value '${QUEUE}' of type 'longstr'`;
     const err = await closed;
     assert.ok(err.message.includes(text), err.message);

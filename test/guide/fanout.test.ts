@@ -1,11 +1,10 @@
 // The guide's "Pattern 2: Publish/Subscribe (Fanout)": the durable fanout exchange events.orders, one queue
 // per subscribing service bound with "", and an order.placed event published with event-type and
 // event-version headers that every subscriber receives.
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import amqp, { type Channel, type ChannelModel, type Message } from 'amqplib';
-import { testBroker, type TestBroker } from '../helpers/broker.js';
-import { deleteTopology, lockFixedNames } from '../helpers/fixed-names.js';
+import amqp, { type Channel, type Message } from 'amqplib';
+import { useFixedTopology } from '../helpers/fixed-names.js';
 import { Inbox } from '../helpers/guide.js';
 
 const EXCHANGE = 'events.orders';
@@ -25,20 +24,12 @@ const EVENT: OrderEvent = {
   data: { orderId: 'ORD-12345', customerId: 'CUST-789', total: 149.99, placedAt: new Date().toISOString() },
 };
 
-let broker: TestBroker;
-let url: string;
-let release: () => Promise<void>;
-const opened: ChannelModel[] = [];
-
-async function connect(): Promise<ChannelModel> {
-  const conn = await amqp.connect(url);
-  opened.push(conn);
-  return conn;
-}
+const fixture = useFixedTopology(TOPOLOGY);
+const connect = () => fixture.connect();
 
 /** The guide's publishEvent: own connection, declare the exchange, publish, close. Returns the timestamp. */
 async function publishEvent(event: OrderEvent, routingKey = ''): Promise<number> {
-  const connection = await amqp.connect(url);
+  const connection = await amqp.connect(fixture.url);
   const channel = await connection.createChannel();
   await channel.assertExchange(EXCHANGE, 'fanout', { durable: true });
   const timestamp = Date.now();
@@ -73,25 +64,6 @@ async function subscribe(ch: Channel, queue: string): Promise<void> {
   await ch.bindQueue(queue, EXCHANGE, '');
 }
 
-before(async () => {
-  broker = await testBroker();
-  url = broker.url;
-  release = await lockFixedNames(url, 'guide', broker.embedded);
-});
-
-after(async () => {
-  await release();
-  await broker.close();
-});
-
-beforeEach(async () => {
-  await deleteTopology(url, TOPOLOGY);
-});
-
-afterEach(async () => {
-  for (const conn of opened.splice(0)) await conn.close().catch(() => {});
-  await deleteTopology(url, TOPOLOGY);
-});
 
 describe('guide: publish/subscribe with a fanout exchange', { timeout: 60_000 }, () => {
   test('every subscriber queue receives the order.placed event with its headers and JSON body', async () => {

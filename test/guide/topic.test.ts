@@ -1,11 +1,10 @@
 // The guide's "Pattern 3: Topic-Based Routing": events.business (topic) with analytics.all_events bound
 // '#', inventory.order_events 'order.*' and fraud.payment_events 'payment.processed.*'. Of the four events
 // it publishes, analytics gets 4, inventory 2 and fraud 1.
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import { testBroker, type TestBroker } from '../helpers/broker.js';
-import { deleteTopology, lockFixedNames } from '../helpers/fixed-names.js';
+import amqp, { type Channel } from 'amqplib';
+import { useFixedTopology } from '../helpers/fixed-names.js';
 
 const EXCHANGE = 'events.business';
 const ANALYTICS = 'analytics.all_events';
@@ -20,16 +19,8 @@ const GUIDE_EVENTS = [
   { key: 'user.registered', data: { userId: 'USR-100' } },
 ];
 
-let broker: TestBroker;
-let url: string;
-let release: () => Promise<void>;
-const opened: ChannelModel[] = [];
-
-async function connect(): Promise<ChannelModel> {
-  const conn = await amqp.connect(url);
-  opened.push(conn);
-  return conn;
-}
+const fixture = useFixedTopology(TOPOLOGY);
+const connect = () => fixture.connect();
 
 /** The declarations and bindings of the guide's setupTopicRouting. */
 async function setupTopicRouting(channel: Channel): Promise<void> {
@@ -63,25 +54,6 @@ async function drain(ch: Channel, queue: string): Promise<Array<[string, unknown
   }
 }
 
-before(async () => {
-  broker = await testBroker();
-  url = broker.url;
-  release = await lockFixedNames(url, 'guide', broker.embedded);
-});
-
-after(async () => {
-  await release();
-  await broker.close();
-});
-
-beforeEach(async () => {
-  await deleteTopology(url, TOPOLOGY);
-});
-
-afterEach(async () => {
-  for (const conn of opened.splice(0)) await conn.close().catch(() => {});
-  await deleteTopology(url, TOPOLOGY);
-});
 
 describe('guide: topic routing', { timeout: 60_000 }, () => {
   test("the guide's four events: analytics gets 4, inventory 2, fraud 1", async () => {

@@ -1,11 +1,10 @@
 // The guide's "Pattern 1: Work Queues": a producer that declares the durable `order_processing` queue
 // (dead-letter exchange dlx.order_processing, 24 h message TTL) and publishes persistent JSON tasks, and
 // prefetch(1) workers that share the queue and ack or nack each task.
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { testBroker, type TestBroker } from '../helpers/broker.js';
-import { deleteTopology, lockFixedNames } from '../helpers/fixed-names.js';
+import amqp, { type Channel, type ConsumeMessage } from 'amqplib';
+import { useFixedTopology } from '../helpers/fixed-names.js';
 import { Inbox, channelError, consumeInto, vhostOf } from '../helpers/guide.js';
 
 const QUEUE = 'order_processing';
@@ -34,20 +33,12 @@ function task(n: number): Task {
   return { ...GUIDE_TASK, orderId: `ORD-${n}` };
 }
 
-let broker: TestBroker;
-let url: string;
-let release: () => Promise<void>;
-const opened: ChannelModel[] = [];
-
-async function connect(): Promise<ChannelModel> {
-  const conn = await amqp.connect(url);
-  opened.push(conn);
-  return conn;
-}
+const fixture = useFixedTopology(TOPOLOGY);
+const connect = () => fixture.connect();
 
 /** The guide's publishTask: its own connection, declare, sendToQueue, close. Returns what it stamped. */
 async function publishTask(t: Task): Promise<{ messageId: string; timestamp: number }> {
-  const connection = await amqp.connect(url);
+  const connection = await amqp.connect(fixture.url);
   const channel = await connection.createChannel();
   await channel.assertQueue(QUEUE, { durable: true, arguments: QUEUE_ARGS });
   const timestamp = Date.now();
@@ -80,25 +71,6 @@ function orderOf(msg: ConsumeMessage): string {
   return (JSON.parse(msg.content.toString()) as Task).orderId;
 }
 
-before(async () => {
-  broker = await testBroker();
-  url = broker.url;
-  release = await lockFixedNames(url, 'guide', broker.embedded);
-});
-
-after(async () => {
-  await release();
-  await broker.close();
-});
-
-beforeEach(async () => {
-  await deleteTopology(url, TOPOLOGY);
-});
-
-afterEach(async () => {
-  for (const conn of opened.splice(0)) await conn.close().catch(() => {});
-  await deleteTopology(url, TOPOLOGY);
-});
 
 describe('guide: work queues', { timeout: 60_000 }, () => {
   test('the producer declares the durable queue and publishes a persistent JSON task', async () => {
@@ -135,7 +107,7 @@ describe('guide: work queues', { timeout: 60_000 }, () => {
     const closed = channelError(ch);
     await assert.rejects(ch.assertQueue(QUEUE, { durable: false, arguments: QUEUE_ARGS }), { code: 406 });
     const err = await closed;
-    const text = `PRECONDITION_FAILED - inequivalent arg 'durable' for queue '${QUEUE}' in vhost '${vhostOf(url)}': received 'false' but current is 'true'`;
+    const text = `PRECONDITION_FAILED - inequivalent arg 'durable' for queue '${QUEUE}' in vhost '${vhostOf(fixture.url)}': received 'false' but current is 'true'`;
     assert.ok(err.message.includes(text), err.message);
   });
 
@@ -146,7 +118,7 @@ describe('guide: work queues', { timeout: 60_000 }, () => {
     const closed = channelError(ch);
     const channelClosed = new Promise<void>((resolve) => ch.once('close', () => resolve()));
     const text =
-      `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for queue '${QUEUE}' in vhost '${vhostOf(url)}': ` +
+      `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for queue '${QUEUE}' in vhost '${vhostOf(fixture.url)}': ` +
       `received none but current is the value '86400000' of type 'signedint'`;
     await assert.rejects(ch.assertQueue(QUEUE, { durable: true }), (err: Error & { code?: number; classId?: number; methodId?: number }) => {
       assert.equal(err.code, 406);
@@ -176,7 +148,7 @@ describe('guide: work queues', { timeout: 60_000 }, () => {
     await assert.rejects(producer.assertQueue(QUEUE, { durable: true, arguments: QUEUE_ARGS }), { code: 406 });
     assert.ok(
       (await closed).message.includes(
-        `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for queue '${QUEUE}' in vhost '${vhostOf(url)}': ` +
+        `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for queue '${QUEUE}' in vhost '${vhostOf(fixture.url)}': ` +
           `received the value '86400000' of type 'signedint' but current is none`,
       ),
     );

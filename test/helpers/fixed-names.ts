@@ -2,7 +2,9 @@
 // with running them against one shared external broker: two runs (or two test files run in parallel)
 // would trample each other's queues. Such tests take a lock for their names, and clear the names
 // before and after each test.
-import amqp from 'amqplib';
+import { after, afterEach, before, beforeEach } from 'node:test';
+import amqp, { type ChannelModel } from 'amqplib';
+import { testBroker, type TestBroker } from './broker.js';
 
 export interface Topology {
   queues?: string[];
@@ -53,5 +55,40 @@ export async function lockFixedNames(url: string, key: string, embedded: boolean
   await acquired;
   return async () => {
     await conn.close();
+  };
+}
+
+/**
+ * Registers the hooks a suite with fixed names needs: a broker (shared lock when external), the names
+ * cleared before and after each test, and the connections a test opened closed after it.
+ */
+export function useFixedTopology(topology: Topology): { readonly url: string; connect(): Promise<ChannelModel> } {
+  let broker: TestBroker;
+  let release: () => Promise<void>;
+  const opened: ChannelModel[] = [];
+  before(async () => {
+    broker = await testBroker();
+    release = await lockFixedNames(broker.url, 'guide', broker.embedded);
+  });
+  after(async () => {
+    await release();
+    await broker.close();
+  });
+  beforeEach(async () => {
+    await deleteTopology(broker.url, topology);
+  });
+  afterEach(async () => {
+    for (const conn of opened.splice(0)) await conn.close().catch(() => {});
+    await deleteTopology(broker.url, topology);
+  });
+  return {
+    get url() {
+      return broker.url;
+    },
+    async connect() {
+      const conn = await amqp.connect(broker.url);
+      opened.push(conn);
+      return conn;
+    },
   };
 }
