@@ -7,10 +7,11 @@ const TWO_32 = 0x100000000;
 
 /** The part before properties and body; those are appended as they are, without copying here. */
 export function messageRecordHead(msg: Message, id: number, queueIds: readonly number[]): Buffer {
-  const ex = Buffer.from(msg.exchange);
-  const rk = Buffer.from(msg.routingKey);
+  // Names are written straight into the head: no intermediate Buffer per name on the publish path.
+  const exLen = Buffer.byteLength(msg.exchange);
+  const rkLen = Buffer.byteLength(msg.routingKey);
   const n = queueIds.length;
-  const head = Buffer.allocUnsafe(8 + 2 + 4 * n + 1 + ex.length + 1 + rk.length + 4);
+  const head = Buffer.allocUnsafe(8 + 2 + 4 * n + 1 + exLen + 1 + rkLen + 4);
   let o = writeU64(head, id, 0);
   head.writeUInt16BE(n, o);
   o += 2;
@@ -18,10 +19,10 @@ export function messageRecordHead(msg: Message, id: number, queueIds: readonly n
     head.writeUInt32BE(q, o);
     o += 4;
   }
-  head[o++] = ex.length;
-  o += ex.copy(head, o);
-  head[o++] = rk.length;
-  o += rk.copy(head, o);
+  head[o++] = exLen;
+  o += head.write(msg.exchange, o, 'utf8');
+  head[o++] = rkLen;
+  o += head.write(msg.routingKey, o, 'utf8');
   head.writeUInt32BE(msg.rawProperties.length, o);
   return head;
 }
