@@ -41,8 +41,6 @@ export type Field =
 /** Ordered, as on the wire (a Map, because object keys that look like integers would be reordered). */
 export type FieldTable = Map<string, Field>;
 
-export const emptyTable = (): FieldTable => new Map();
-
 // ---- building tables from plain values (server properties, broker-made headers) ----
 
 export type PlainValue =
@@ -84,32 +82,6 @@ export function tableOf(obj: { [key: string]: PlainValue }): FieldTable {
   const t: FieldTable = new Map();
   for (const k of Object.keys(obj)) t.set(k, fieldOf(obj[k]));
   return t;
-}
-
-/** The JS value of a field, for display and JSON (management API, logs); loses the wire type. */
-export function plainOf(f: Field): unknown {
-  switch (f.type) {
-    case 'l':
-      return Number.isSafeInteger(Number(f.value)) ? Number(f.value) : f.value.toString();
-    case 'D':
-      return f.value.value / 10 ** f.value.scale;
-    case 'S':
-      return typeof f.value === 'string' ? f.value : f.value.toString('latin1');
-    case 'A':
-      return f.value.map(plainOf);
-    case 'F':
-      return plainTable(f.value);
-    case 'x':
-      return f.value.toString('base64');
-    default:
-      return f.value;
-  }
-}
-
-export function plainTable(t: FieldTable): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const [k, f] of t) o[k] = plainOf(f);
-  return o;
 }
 
 // ---- reading values with the leniency RabbitMQ applies to arguments ----

@@ -36,11 +36,6 @@ export function deliveryModeOf(raw: Buffer): number {
   return off < 0 ? 0 : raw[off];
 }
 
-export function priorityOf(raw: Buffer): number | undefined {
-  const off = propertyOffset(raw, BasicPropertyFlag.Priority);
-  return off < 0 ? undefined : raw[off];
-}
-
 export function shortstrPropertyOf(raw: Buffer, flag: number): string | undefined {
   const off = propertyOffset(raw, flag);
   return off < 0 ? undefined : raw.toString('utf8', off + 1, off + 1 + raw[off]);

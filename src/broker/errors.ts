@@ -40,5 +40,4 @@ export const commandInvalid = (text: string) => new AmqpError(ReplyCode.CommandI
 export const channelError = (text: string) => new AmqpError(ReplyCode.ChannelError, text);
 export const unexpectedFrame = (text: string, methodId = 0) => new AmqpError(ReplyCode.UnexpectedFrame, text, methodId);
 export const frameError = (text: string) => new AmqpError(ReplyCode.FrameError, text);
-export const syntaxError = (text: string) => new AmqpError(ReplyCode.SyntaxError, text);
 export const internalError = (text: string) => new AmqpError(ReplyCode.InternalError, text);

@@ -13,10 +13,6 @@ const TYPES: Record<string, () => Router> = {
   headers: () => new HeadersRouter(),
 };
 
-export function isExchangeType(type: string): boolean {
-  return Object.hasOwn(TYPES, type);
-}
-
 /** A router for the type, or 503 COMMAND_INVALID as RabbitMQ answers an unknown type. */
 export function routerFor(type: string): Router {
   const make = TYPES[type];
