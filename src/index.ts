@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Broker } from './broker/broker.js';
+import { DefinitionsError, importDefinitions } from './broker/definitions-import.js';
 import type { ConnectionLimits } from './server/connection.js';
 import { createLogger, type LogLevel, type Logger } from './server/logger.js';
 import { DEFAULT_ALARMS } from './server/alarms.js';
@@ -34,6 +35,13 @@ export interface StartOptions {
   memoryHighWatermark?: number;
   /** Negotiation limits offered to clients (channel_max, frame_max, heartbeat seconds). */
   limits?: Partial<ConnectionLimits>;
+  /**
+   * Path of a definitions file in RabbitMQ's JSON format (GET /api/definitions, like RabbitMQ's
+   * load_definitions): its exchanges, queues, bindings and policies are imported after recovery, before
+   * the broker listens. Objects that already exist are kept as they are. If the file cannot be read,
+   * parsed or imported, startBroker rejects with a DefinitionsError saying why.
+   */
+  definitions?: string;
 }
 
 export interface RunningBroker {
@@ -76,6 +84,16 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const r = messages.recover(broker);
     if (r.messages > 0) {
       log.info(`recovered ${r.messages} messages in ${r.queues} queues in ${Math.round(performance.now() - started)} ms`);
+    }
+  }
+  if (options.definitions !== undefined) {
+    try {
+      loadDefinitionsFile(broker, options.definitions, log);
+    } catch (err) {
+      definitions?.close();
+      await messages?.close();
+      await pager?.close();
+      throw err;
     }
   }
   const server = new AmqpServer(
@@ -122,5 +140,29 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   };
 }
 
+function loadDefinitionsFile(broker: Broker, path: string, log: Logger): void {
+  const fail = (why: string) => new DefinitionsError(`could not load definitions from ${path}: ${why}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw fail((err as Error).message);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw fail(`not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    const n = importDefinitions(broker, json, log);
+    log.info(`imported definitions from ${path}: ${n.exchanges} exchanges, ${n.queues} queues, ${n.bindings} bindings, ${n.policies} policies`);
+  } catch (err) {
+    throw fail((err as Error).message);
+  }
+}
+
 export { Broker } from './broker/broker.js';
+export { DefinitionsError, importDefinitions, type ImportCounts } from './broker/definitions-import.js';
+export { PolicyError, parsePolicy, policyToJson, type Policy } from './broker/policies.js';
 export type { LogLevel, Logger } from './server/logger.js';

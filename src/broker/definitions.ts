@@ -2,6 +2,7 @@
 // The model calls these after each change; it does not know how (or whether) they are stored.
 import type { Binding } from './binding.js';
 import type { Exchange } from './exchange.js';
+import type { Policy } from './policies.js';
 import type { Queue } from './queue.js';
 
 export interface DefinitionsSink {
@@ -11,6 +12,8 @@ export interface DefinitionsSink {
   queueDeleted(q: Queue): void;
   bindingAdded(b: Binding): void;
   bindingRemoved(b: Binding): void;
+  policySet(p: Policy): void;
+  policyCleared(vhost: string, name: string): void;
 }
 
 /** A binding survives a restart when both its ends do, as in RabbitMQ. */

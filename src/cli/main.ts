@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `warren` command. `warren server` runs the broker in the foreground.
 import { parseArgs } from 'node:util';
-import { VERSION, startBroker } from '../index.js';
+import { DefinitionsError, VERSION, startBroker } from '../index.js';
 import type { LogLevel } from '../server/logger.js';
 
 const HELP = `warren ${VERSION} — an AMQP 0-9-1 message broker compatible with RabbitMQ clients
@@ -24,6 +24,10 @@ Server options (each also read from the environment variable shown):
   --vm-memory-high-watermark <fraction>
                     block publishers while the broker uses more than this share of RAM
                     (WARREN_VM_MEMORY_HIGH_WATERMARK, default 0.4)
+  --definitions <file>
+                    at start, import the exchanges, queues, bindings and policies of a
+                    definitions file in RabbitMQ's JSON format (GET /api/definitions);
+                    existing objects are kept (WARREN_DEFINITIONS)
 `;
 
 function fail(msg: string): never {
@@ -44,6 +48,7 @@ async function server(argv: string[]): Promise<void> {
         'no-sync': { type: 'boolean' },
         'disk-free-limit': { type: 'string' },
         'vm-memory-high-watermark': { type: 'string' },
+        definitions: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -74,13 +79,19 @@ async function server(argv: string[]): Promise<void> {
     fail(`invalid memory high watermark '${memText}': expected a fraction of RAM between 0 and 1`);
   }
 
+  const definitions = values.definitions ?? (env.WARREN_DEFINITIONS || undefined);
+
   let broker;
   try {
     const sync = !(values['no-sync'] ?? env.WARREN_NO_SYNC === '1');
-    broker = await startBroker({ port, host, dataDir, logLevel, sync, diskFreeLimit, memoryHighWatermark });
+    broker = await startBroker({ port, host, dataDir, logLevel, sync, diskFreeLimit, memoryHighWatermark, definitions });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') fail(`port ${port} is already in use; choose another with --port`);
+    if (err instanceof DefinitionsError) {
+      process.stderr.write(`warren: ${err.message}\n`);
+      process.exit(1);
+    }
     throw err;
   }
   process.stderr.write(

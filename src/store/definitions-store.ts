@@ -1,4 +1,4 @@
-// Durable definitions (exchanges, queues, bindings) as an append-only journal in the data directory.
+// Durable definitions (exchanges, queues, bindings, policies) as an append-only journal in the data directory.
 //
 // File `definitions.log`: an 8-byte header, then records [u32 length][u32 CRC-32C of the JSON][JSON].
 // Each change is written with a synchronous write() before the client hears declare-ok, so it survives
@@ -14,6 +14,7 @@ import type { Binding } from '../broker/binding.js';
 import type { Broker } from '../broker/broker.js';
 import { isDurableBinding, type DefinitionsSink } from '../broker/definitions.js';
 import type { Exchange } from '../broker/exchange.js';
+import { parsePolicy, policyToJson, type Policy } from '../broker/policies.js';
 import type { Queue } from '../broker/queue.js';
 import type { Logger } from '../server/logger.js';
 import { crc32c } from './crc32.js';
@@ -28,7 +29,10 @@ type Record =
   | { op: 'queue'; vhost: string; name: string; id: number; autoDelete: boolean; args: string }
   | { op: 'meta'; nextQueueId: number }
   | { op: 'queue.delete'; vhost: string; name: string }
-  | { op: 'bind' | 'unbind'; vhost: string; source: string; destination: string; toQueue: boolean; key: string; args: string };
+  | { op: 'bind' | 'unbind'; vhost: string; source: string; destination: string; toQueue: boolean; key: string; args: string }
+  /** policy: RabbitMQ's JSON shape of the policy (policyToJson), validated again when replayed. */
+  | { op: 'policy'; vhost: string; name: string; policy: ReturnType<typeof policyToJson> }
+  | { op: 'policy.clear'; vhost: string; name: string };
 
 /** Tables go to JSON as their exact wire bytes, so every field keeps its type. */
 function tableToText(t: FieldTable): string {
@@ -134,6 +138,12 @@ export class DefinitionsStore implements DefinitionsSink {
       case 'unbind':
         vh.unbind(r.source, r.destination, r.toQueue, r.key, tableFromText(r.args), 0);
         return;
+      case 'policy':
+        vh.setPolicy(parsePolicy(r.vhost, r.name, r.policy));
+        return;
+      case 'policy.clear':
+        vh.clearPolicy(r.name);
+        return;
     }
   }
 
@@ -201,6 +211,14 @@ export class DefinitionsStore implements DefinitionsSink {
   bindingRemoved(b: Binding): void {
     this.append(bindingRecord('unbind', b));
   }
+
+  policySet(p: Policy): void {
+    this.append(policyRecord(p));
+  }
+
+  policyCleared(vhost: string, name: string): void {
+    this.append({ op: 'policy.clear', vhost, name });
+  }
 }
 
 function frame(r: Record): Buffer {
@@ -220,6 +238,10 @@ function queueRecord(q: Queue): Record {
   return { op: 'queue', vhost: q.vhost, name: q.name, id: q.storeId, autoDelete: q.autoDelete, args: tableToText(q.args) };
 }
 
+function policyRecord(p: Policy): Record {
+  return { op: 'policy', vhost: p.vhost, name: p.name, policy: policyToJson(p) };
+}
+
 function bindingRecord(op: 'bind' | 'unbind', b: Binding): Record {
   return {
     op,
@@ -232,7 +254,10 @@ function bindingRecord(op: 'bind' | 'unbind', b: Binding): Record {
   };
 }
 
-/** The durable definitions the broker holds now, in an order that replays (exchanges, queues, bindings). */
+/**
+ * The durable definitions the broker holds now, in an order that replays (exchanges, queues, bindings,
+ * then policies, which setPolicy applies to the objects already there).
+ */
 function liveRecords(broker: Broker): Record[] {
   const out: Record[] = [];
   for (const vh of broker.vhosts.values()) {
@@ -243,6 +268,7 @@ function liveRecords(broker: Broker): Record[] {
     for (const x of vh.exchanges.values()) {
       for (const b of x.bindings) if (isDurableBinding(b)) out.push(bindingRecord('bind', b));
     }
+    for (const p of vh.policies.list()) out.push(policyRecord(p));
   }
   return out;
 }
