@@ -1,5 +1,5 @@
 // A consumer: a subscription of one channel to one queue, with its own prefetch credit.
-import type { FieldTable } from '../amqp/field-table.js';
+import { integerOf, type FieldTable } from '../amqp/field-table.js';
 import type { QueuedMessage } from './message.js';
 import type { Queue } from './queue.js';
 
@@ -17,6 +17,8 @@ export interface DeliverySink {
 export class Consumer {
   /** Deliveries not yet acked, counted against prefetch. */
   unacked = 0;
+  /** x-priority: consumers of higher priority are served first while they have credit. */
+  readonly priority: number;
 
   constructor(
     readonly tag: string,
@@ -27,7 +29,10 @@ export class Consumer {
     /** Per-consumer prefetch; 0 is unlimited. */
     readonly prefetch: number,
     readonly args: FieldTable,
-  ) {}
+  ) {
+    const p = args.get('x-priority');
+    this.priority = p === undefined ? 0 : Number(integerOf(p) ?? 0);
+  }
 
   hasCredit(): boolean {
     return (this.noAck || this.prefetch === 0 || this.unacked < this.prefetch) && this.sink.canDeliver(this);

@@ -1,5 +1,6 @@
 // An exchange: a name, its declared settings, and a routing strategy per type (exchanges/*.ts).
-import type { FieldTable } from '../amqp/field-table.js';
+import { stringOf, type FieldTable } from '../amqp/field-table.js';
+import type { Policy } from './policies.js';
 import type { Binding } from './binding.js';
 import type { Message } from './message.js';
 import type { RouteSet } from './route-set.js';
@@ -21,6 +22,8 @@ export class Exchange {
   /** Bindings with this exchange as destination (exchange-to-exchange). */
   readonly incoming: Binding[] = [];
   routePass = 0;
+  /** The policy that applies (for alternate-exchange), if any. */
+  policy: Policy | null = null;
 
   constructor(
     readonly vhost: string,
@@ -32,6 +35,11 @@ export class Exchange {
     readonly args: FieldTable,
     readonly router: Router,
   ) {}
+
+  /** The alternate exchange: the exchange's own argument wins over a policy, as in RabbitMQ. */
+  get alternateExchange(): string | undefined {
+    return stringOf(this.args.get('alternate-exchange')) ?? this.policy?.definition['alternate-exchange'];
+  }
 
   addBinding(b: Binding): void {
     this.router.validate?.(b);

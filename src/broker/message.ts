@@ -1,12 +1,14 @@
 // A published message as the broker holds it: the content exactly as received (raw property bytes and
 // body), plus where it was published. One Message is shared by every queue it is routed to.
-import { decodeProperties, deliveryModeOf } from '../amqp/properties.js';
-import type { BasicProperties } from '../amqp/spec.js';
+import { decodeProperties, deliveryModeOf, propertyOffset, shortstrPropertyOf } from '../amqp/properties.js';
+import { BasicPropertyFlag, type BasicProperties } from '../amqp/spec.js';
 
 export class Message {
   /** Decoded on first use only; routing and delivery work from the raw bytes. */
   private decoded: BasicProperties | undefined = undefined;
   readonly persistent: boolean;
+  /** The expiration property in ms, or -1 when there is none. */
+  readonly ttl: number;
   /** Where storage wrote this message, when it was persisted (segment 0: not written). */
   storeSegment = 0;
   storeOffset = 0;
@@ -20,6 +22,18 @@ export class Message {
     readonly body: Buffer,
   ) {
     this.persistent = deliveryModeOf(rawProperties) === 2;
+    this.ttl = expirationOf(rawProperties);
+  }
+
+  /** The priority property (0 when absent). */
+  get priority(): number {
+    const off = propertyOffset(this.rawProperties, BasicPropertyFlag.Priority);
+    return off < 0 ? 0 : this.rawProperties[off];
+  }
+
+  /** Whether the publisher set headers (CC/BCC routing looks only then). */
+  get hasHeaders(): boolean {
+    return this.rawProperties.length >= 2 && (this.rawProperties.readUInt16BE(0) & BasicPropertyFlag.Headers) !== 0;
   }
 
   get bodySize(): number {
@@ -30,6 +44,27 @@ export class Message {
     if (this.decoded === undefined) this.decoded = decodeProperties(this.rawProperties);
     return this.decoded;
   }
+}
+
+/** RabbitMQ's ceiling for TTLs (and its timers), in milliseconds. */
+export const MAX_TTL_MS = 2 ** 32 - 1;
+
+/** Why an expiration property is invalid, in RabbitMQ's terms, or undefined when it is valid. */
+export function invalidExpiration(s: string): string | undefined {
+  const m = /^([+-]?\d+)(.*)$/s.exec(s);
+  if (!m) return `{error,no_integer}`;
+  if (m[2] !== '') return `{error,{leftover_string,"${m[2]}"}}`;
+  const v = Number(m[1]);
+  if (v < 0) return `{error,{value_negative,${v}}}`;
+  if (v > MAX_TTL_MS) return `{error,{value_too_large,${v},${MAX_TTL_MS}}}`;
+  return undefined;
+}
+
+/** The expiration property of raw properties in ms; -1 when absent (or invalid: refused at publish). */
+export function expirationOf(raw: Buffer): number {
+  if (raw.length < 2 || (raw.readUInt16BE(0) & BasicPropertyFlag.Expiration) === 0) return -1;
+  const s = shortstrPropertyOf(raw, BasicPropertyFlag.Expiration)!;
+  return invalidExpiration(s) === undefined ? Number(s) : -1;
 }
 
 /** Which log holds a paged-out message's bytes. */
@@ -47,6 +82,8 @@ export const enum PageLog {
  */
 export class QueuedMessage {
   deliveryCount = 0;
+  /** When this message expires in its queue (ms since the epoch), or 0 for never. */
+  expiresAt = 0;
   /** The message, or null while it is paged out (then page* say where to read it back). */
   message: Message | null;
   pageLog = PageLog.None;
@@ -62,6 +99,10 @@ export class QueuedMessage {
     readonly storeId: number,
     /** Segment of the message's record in storage (when storeId is set). */
     readonly storeSegment: number,
+    /** Body size, known even while the message is paged out (for x-max-length-bytes). */
+    readonly size: number,
+    /** Priority level in a priority queue (0 elsewhere). */
+    readonly priority: number,
   ) {
     this.message = message;
   }

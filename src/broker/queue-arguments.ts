@@ -143,3 +143,20 @@ export function assertQueueArgumentsEquivalent(current: FieldTable, received: Fi
     throw precondition(`inequivalent arg '${key}' for ${what}: received ${describe(b)} but current is ${describe(a)}`);
   }
 }
+
+/** Arguments a quorum queue does not take (RabbitMQ 3.10 refuses them at declaration). */
+const NOT_FOR_QUORUM = ['x-max-priority', 'x-queue-mode', 'x-max-in-memory-length', 'x-max-in-memory-bytes'];
+
+/** Rules of the queue type: a quorum queue is durable, not exclusive, not auto-delete, and takes fewer arguments. */
+export function validateQueueType(args: FieldTable, durable: boolean, exclusive: boolean, autoDelete: boolean, what: string): void {
+  if (stringOf(args.get('x-queue-type')) !== 'quorum') return;
+  if (!durable) throw precondition(`invalid property 'non-durable' for ${what}`);
+  if (exclusive) throw precondition(`invalid property 'exclusive-declare' for ${what}`);
+  if (autoDelete) throw precondition(`invalid property 'auto-delete' for ${what}`);
+  for (const key of NOT_FOR_QUORUM) {
+    if (args.has(key)) throw precondition(`invalid arg '${key}' for ${what} of queue type rabbit_quorum_queue`);
+  }
+  if (stringOf(args.get('x-overflow')) === 'reject-publish-dlx') {
+    throw precondition(`invalid arg 'x-overflow' with value 'reject-publish-dlx' for ${what} of queue type rabbit_quorum_queue`);
+  }
+}

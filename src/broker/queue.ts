@@ -1,11 +1,16 @@
-// A queue: messages in order, consumers served round-robin as their credit allows, and the
-// bookkeeping of deliveries awaiting acknowledgement (which the delivering channel holds).
+// A queue: messages in order (by priority first in a priority queue), consumers served round-robin as
+// their credit allows (highest consumer priority first; only the first consumer with single active
+// consumer), the bookkeeping of deliveries awaiting acknowledgement (which the delivering channel
+// holds), and what happens to messages that expire, overflow, are rejected or redelivered too often.
 import type { FieldTable } from '../amqp/field-table.js';
 import type { Consumer } from './consumer.js';
-import { Deque } from './deque.js';
+import type { DeathReason } from './dead-letter.js';
 import { QueuedMessage, type Message } from './message.js';
 import type { MessagePager } from './message-pager.js';
 import type { MessageStorage } from './message-storage.js';
+import type { Policy } from './policies.js';
+import { resolveQueueSettings, type QueueSettings } from './queue-settings.js';
+import { FifoReady, PriorityReady, type ReadyList } from './ready-list.js';
 
 /**
  * Flow control: a queue whose consumers are falling behind asks the connections publishing into it to
@@ -24,15 +29,35 @@ const PAGE_OUT_AT = 8192;
 /** How many paged-out messages are read back at once when they reach the head. */
 const PAGE_IN_BATCH = 512;
 
-/** How a queue tells its owner about life-cycle events (auto-delete), without knowing the vhost. */
+/** Node's timers fire at once beyond 2^31-1 ms: longer waits are done in several steps. */
+function timerDelay(ms: number): number {
+  return Math.min(Math.max(0, ms), 2 ** 31 - 1);
+}
+
+/** How a queue reaches its vhost (auto-delete, x-expires, dead-lettering) without knowing it. */
 export interface QueueOwner {
   queueUnused(q: Queue): void;
+  /** The queue's x-expires period passed with the queue unused. */
+  queueExpired(q: Queue): void;
+  /** Publishes a message the queue dead-letters to its dead-letter exchange (when it has one). */
+  deadLetter(q: Queue, msg: Message, reason: DeathReason): void;
 }
 
 export class Queue {
   readonly kind = 'queue' as const;
-  readonly ready = new Deque<QueuedMessage>();
+  readonly ready: ReadyList;
+  /** Body bytes of the ready messages (x-max-length-bytes counts these). */
+  readyBytes = 0;
   consumers: Consumer[] = [];
+  /** Behaviour from x-arguments and policy; recomputed when the policy changes. */
+  settings: QueueSettings;
+  policy: Policy | null = null;
+  /** Some consumer has an x-priority, so picking one looks at priorities. */
+  private consumerPriorities = false;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private expiryTimerAt = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private idleDeadline = 0;
   /** Deliveries waiting for ack/nack/reject. */
   unackedCount = 0;
   routePass = 0;
@@ -69,7 +94,43 @@ export class Queue {
     readonly exclusiveOwner: number,
     readonly autoDelete: boolean,
     readonly args: FieldTable,
-  ) {}
+    policy: Policy | null = null,
+  ) {
+    this.policy = policy;
+    this.settings = resolveQueueSettings(args, policy?.definition);
+    this.ready = this.settings.maxPriority > 0 ? new PriorityReady(this.settings.maxPriority) : new FifoReady();
+    this.touch();
+  }
+
+  /** A new policy (or none): the queue's behaviour changes at once, as in RabbitMQ. */
+  setPolicy(policy: Policy | null): void {
+    if (policy === this.policy) return;
+    this.policy = policy;
+    const maxPriority = this.settings.maxPriority;
+    this.settings = resolveQueueSettings(this.args, policy?.definition);
+    this.settings.maxPriority = maxPriority; // fixed at declaration: the ready list is built for it
+    this.touch();
+    this.enforceLength();
+    this.headChanged();
+  }
+
+  /** Publishes are refused (not the head dropped) once the queue is full. */
+  get rejectsWhenFull(): boolean {
+    const s = this.settings;
+    return s.overflow !== 'drop-head' && (s.maxLength !== undefined || s.maxLengthBytes !== undefined);
+  }
+
+  /** Whether a message of this size can be enqueued (always, unless the queue refuses publishes when full). */
+  admits(size: number): boolean {
+    if (!this.rejectsWhenFull) return true;
+    const s = this.settings;
+    return !((s.maxLength !== undefined && this.ready.length + 1 > s.maxLength) || (s.maxLengthBytes !== undefined && this.readyBytes + size > s.maxLengthBytes));
+  }
+
+  /** A publish refused for length: with reject-publish-dlx it is dead-lettered all the same. */
+  refused(msg: Message): void {
+    if (this.settings.overflow === 'reject-publish-dlx') this.owner.deadLetter(this, msg, 'maxlen');
+  }
 
   get messageCount(): number {
     return this.ready.length;
@@ -85,13 +146,109 @@ export class Queue {
 
   enqueue(msg: Message, storeId = 0): void {
     this.publishCount++;
-    const qm = new QueuedMessage(msg, this.nextSeq++, storeId, msg.storeSegment);
+    const s = this.settings;
+    const size = msg.body.length;
+    const priority = s.maxPriority === 0 ? 0 : Math.min(msg.priority, s.maxPriority);
+    const qm = new QueuedMessage(msg, this.nextSeq++, storeId, msg.storeSegment, size, priority);
+    const ttl = s.messageTtl === undefined ? msg.ttl : msg.ttl < 0 ? s.messageTtl : Math.min(msg.ttl, s.messageTtl);
+    if (ttl >= 0) qm.expiresAt = Date.now() + ttl;
     if (this.pager !== null && this.ready.length >= PAGE_OUT_AT) this.pager.pageOut(qm);
     this.ready.push(qm);
+    this.readyBytes += size;
     if (this.consumers.length > 0) {
       this.dispatch();
       if (this.ready.length > FLOW_HIGH) this.inFlow = true;
     }
+    if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.enforceLength();
+    // A TTL of 0 means "now or never": what no consumer took at once expires here.
+    if (qm.expiresAt !== 0 || this.expiryTimer !== null) this.expireHead();
+  }
+
+  /** drop-head: while over a length limit, the oldest ready messages go (dead-lettered as maxlen). */
+  private enforceLength(): void {
+    const s = this.settings;
+    if (s.overflow !== 'drop-head') return;
+    const maxLen = s.maxLength ?? Infinity;
+    const maxBytes = s.maxLengthBytes ?? Infinity;
+    let dropped = false;
+    while (this.ready.length > 0 && (this.ready.length > maxLen || this.readyBytes > maxBytes)) {
+      this.discard(this.takeHead()!, 'maxlen');
+      dropped = true;
+    }
+    if (dropped) this.headChanged();
+  }
+
+  /**
+   * Expires messages at the head whose time has come (only the head, as RabbitMQ: a short-lived
+   * message behind a long-lived one waits), then sets a timer for the next head that will expire.
+   */
+  private expireHead(): void {
+    let head = this.ready.peek();
+    if (head !== undefined && head.expiresAt !== 0) {
+      const now = Date.now();
+      while (head !== undefined && head.expiresAt !== 0 && head.expiresAt <= now) {
+        this.discard(this.takeHead()!, 'expired');
+        head = this.ready.peek();
+      }
+    }
+    if (head === undefined || head.expiresAt === 0 || this.deleted) {
+      this.clearExpiryTimer();
+      return;
+    }
+    if (this.expiryTimer !== null && this.expiryTimerAt <= head.expiresAt) return;
+    this.clearExpiryTimer();
+    this.expiryTimerAt = head.expiresAt;
+    this.expiryTimer = setTimeout(this.expiryFired, timerDelay(head.expiresAt - Date.now()));
+    this.expiryTimer.unref();
+  }
+
+  private readonly expiryFired = (): void => {
+    this.expiryTimer = null;
+    this.expireHead();
+    if (this.inFlow && this.ready.length < FLOW_LOW) this.releaseFlow();
+  };
+
+  private clearExpiryTimer(): void {
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+  }
+
+  /** A ready message leaves without being delivered: dead-lettered if the queue has a DLX, then forgotten. */
+  private discard(qm: QueuedMessage, reason: DeathReason): void {
+    if (this.settings.deadLetterExchange !== undefined) this.owner.deadLetter(this, qm.message!, reason);
+    this.forget(qm);
+  }
+
+  /**
+   * x-expires: (re)starts the countdown after which the unused queue is deleted. Called when the
+   * queue is declared again, gets a basic.get, or loses its last consumer; consumers stop it.
+   */
+  touch(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    const ms = this.settings.expires;
+    if (ms === undefined || this.consumers.length > 0 || this.deleted) return;
+    this.idleDeadline = Date.now() + ms;
+    this.idleTimer = setTimeout(this.idleFired, timerDelay(ms));
+    this.idleTimer.unref();
+  }
+
+  private readonly idleFired = (): void => {
+    this.idleTimer = null;
+    if (this.deleted || this.consumers.length > 0) return;
+    const left = this.idleDeadline - Date.now();
+    if (left > 0) {
+      // a period longer than one timer can wait
+      this.idleTimer = setTimeout(this.idleFired, timerDelay(left));
+      this.idleTimer.unref();
+    } else this.owner.queueExpired(this);
+  };
+
+  /** The queue is gone: timers stop. */
+  closed(): void {
+    this.clearExpiryTimer();
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
   }
 
   /** Holds a publisher until this queue's backlog is down again. */
@@ -114,18 +271,35 @@ export class Queue {
       while (this.ready.length > 0) {
         const c = this.nextConsumer();
         if (!c) break;
-        const qm = this.takeHead()!;
+        const qm = this.takeLive();
+        if (qm === undefined) break;
         this.handOver(c, qm);
       }
     } finally {
       this.dispatching = false;
     }
     if (this.inFlow && this.ready.length < FLOW_LOW) this.releaseFlow();
+    this.headChanged();
   }
 
-  /** Round-robin over consumers with credit, starting after the last one served. */
+  /** A new head may expire: make sure it is expired now or a timer is set for it. */
+  private headChanged(): void {
+    if (this.expiryTimer !== null) return this.expireHead();
+    const h = this.ready.peek();
+    if (h !== undefined && h.expiresAt !== 0) this.expireHead();
+  }
+
+  /**
+   * Round-robin over consumers with credit, starting after the last one served; among consumers of
+   * different priorities, the highest with credit. With single active consumer, only the first.
+   */
   private nextConsumer(): Consumer | undefined {
     const n = this.consumers.length;
+    if (this.settings.singleActiveConsumer) {
+      const c = this.consumers[0];
+      return c !== undefined && c.hasCredit() ? c : undefined;
+    }
+    if (this.consumerPriorities) return this.nextByPriority();
     for (let i = 0; i < n; i++) {
       const idx = (this.rrIndex + i) % n;
       const c = this.consumers[idx];
@@ -137,17 +311,60 @@ export class Queue {
     return undefined;
   }
 
-  /** Puts back messages recovered from storage, in their original order (paged out or not). */
-  restore(qm: QueuedMessage): void {
+  private nextByPriority(): Consumer | undefined {
+    const n = this.consumers.length;
+    let best: Consumer | undefined;
+    let bestIdx = 0;
+    for (let i = 0; i < n; i++) {
+      const idx = (this.rrIndex + i) % n;
+      const c = this.consumers[idx];
+      if ((best === undefined || c.priority > best.priority) && c.hasCredit()) {
+        best = c;
+        bestIdx = idx;
+      }
+    }
+    if (best) this.rrIndex = (bestIdx + 1) % n;
+    return best;
+  }
+
+  /**
+   * Puts back messages recovered from storage, in their original order (paged out or not). TTLs
+   * count again from the restart (the enqueue time is not stored).
+   */
+  restore(qm: QueuedMessage, messageTtl: number): void {
+    const s = this.settings;
+    const ttl = s.messageTtl === undefined ? messageTtl : messageTtl < 0 ? s.messageTtl : Math.min(messageTtl, s.messageTtl);
+    if (ttl >= 0) qm.expiresAt = Date.now() + ttl;
     this.ready.push(qm);
+    this.readyBytes += qm.size;
     if (qm.seq >= this.nextSeq) this.nextSeq = qm.seq + 1;
+  }
+
+  /** After recovery: apply limits and TTLs to what came back. */
+  restored(): void {
+    this.enforceLength();
+    this.headChanged();
   }
 
   /** Removes the head, reading it (and the paged-out entries behind it) back from disk if needed. */
   private takeHead(): QueuedMessage | undefined {
     const head = this.ready.peek();
-    if (head !== undefined && head.message === null) this.pageInAhead();
+    if (head === undefined) return undefined;
+    if (head.message === null) this.pageInAhead();
+    this.readyBytes -= head.size;
     return this.ready.shift();
+  }
+
+  /**
+   * The head for delivery, expiring what has expired on the way. A message is delivered in the
+   * millisecond it expires (so a TTL of 0 reaches a consumer that is ready at once).
+   */
+  private takeLive(): QueuedMessage | undefined {
+    for (;;) {
+      const qm = this.takeHead();
+      if (qm === undefined || qm.expiresAt === 0 || qm.expiresAt >= Date.now()) return qm;
+      this.discard(qm, 'expired');
+    }
   }
 
   /** Reads back a batch of paged-out entries from the head: one read serves hundreds of deliveries. */
@@ -178,7 +395,9 @@ export class Queue {
 
   /** basic.get: the head message, now counted as delivered (and unacked unless noAck). */
   get(noAck: boolean): QueuedMessage | undefined {
-    const qm = this.takeHead();
+    this.touch();
+    const qm = this.takeLive();
+    this.headChanged();
     if (!qm) return undefined;
     this.deliverCount++;
     if (noAck) this.forget(qm);
@@ -189,11 +408,19 @@ export class Queue {
     return qm;
   }
 
-  /** A delivery was acked (or dropped by nack/reject without requeue). */
+  /** A delivery was acked. */
   settle(qm: QueuedMessage, consumer: Consumer | null): void {
     this.ackCount++;
     this.unackedCount--;
     if (consumer) consumer.unacked--;
+    this.forget(qm);
+  }
+
+  /** A delivery was rejected or nacked without requeue: dead-lettered (reason rejected) if there is a DLX. */
+  reject(qm: QueuedMessage, consumer: Consumer | null): void {
+    this.unackedCount--;
+    if (consumer) consumer.unacked--;
+    if (this.settings.deadLetterExchange !== undefined && !this.deleted) this.owner.deadLetter(this, qm.message!, 'rejected');
     this.forget(qm);
   }
 
@@ -208,14 +435,19 @@ export class Queue {
     this.unackedCount--;
     if (consumer) consumer.unacked--;
     if (this.deleted) return this.forget(qm);
-    const tail = this.ready.length > 0 ? this.ready.at(this.ready.length - 1) : undefined;
-    if (!tail || tail.seq < qm.seq) this.ready.push(qm);
-    else this.ready.insertBefore(qm, (m) => m.seq > qm.seq);
+    const limit = this.settings.deliveryLimit;
+    if (limit !== undefined && qm.deliveryCount > limit) return this.discard(qm, 'delivery_limit');
+    this.ready.putBack(qm);
+    this.readyBytes += qm.size;
+    this.enforceLength();
+    this.headChanged();
   }
 
   addConsumer(c: Consumer): void {
     this.consumers.push(c);
+    if (c.priority !== 0) this.consumerPriorities = true;
     this.hadConsumer = true;
+    this.touch();
     this.dispatch();
   }
 
@@ -224,17 +456,21 @@ export class Queue {
     if (i < 0) return;
     this.consumers.splice(i, 1);
     if (this.rrIndex > i) this.rrIndex--;
+    this.consumerPriorities = this.consumers.some((x) => x.priority !== 0);
     if (this.consumers.length === 0) {
       this.rrIndex = 0;
       if (this.inFlow) this.releaseFlow(); // nobody to wait for: the backlog just stays
       if (this.autoDelete && this.hadConsumer) this.owner.queueUnused(this);
-    }
+      else this.touch();
+    } else if (i === 0 && this.settings.singleActiveConsumer) this.dispatch(); // the next one takes over
   }
 
   purge(): number {
     const n = this.ready.length;
     if (this.storage || this.pager) for (const qm of this.ready.drain()) this.forget(qm);
     else this.ready.clear();
+    this.readyBytes = 0;
+    this.clearExpiryTimer();
     if (this.inFlow) this.releaseFlow();
     return n;
   }

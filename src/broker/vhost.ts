@@ -1,18 +1,21 @@
 // A virtual host: its exchanges, queues and bindings, and the operations AMQP performs on them, with
 // RabbitMQ's checks, reply codes and reply texts. Knows nothing of sockets or frames.
 import { randomBytes } from 'node:crypto';
-import { stringOf, tablesEqual, type FieldTable } from '../amqp/field-table.js';
+import { stringOf, tablesEqual, type Field, type FieldTable } from '../amqp/field-table.js';
 import { Binding, type Destination } from './binding.js';
 import { isDurableBinding, type DefinitionsSink } from './definitions.js';
 import { AmqpError, accessRefused, noExchange, noQueue, precondition, resourceLocked } from './errors.js';
 import { Exchange } from './exchange.js';
 import { routerFor } from './exchanges/index.js';
+import type { ReplyTarget } from './direct-reply-to.js';
+import { deadLetteredMessage, isDeadLetterCycle, type DeathReason } from './dead-letter.js';
 import type { Message } from './message.js';
 import type { MessagePager } from './message-pager.js';
 import type { MessageStorage } from './message-storage.js';
-import { assertQueueArgumentsEquivalent, validateQueueArguments } from './queue-arguments.js';
+import { assertQueueArgumentsEquivalent, validateQueueArguments, validateQueueType } from './queue-arguments.js';
 import { Queue, type QueueOwner } from './queue.js';
 import { RouteSet } from './route-set.js';
+import { PolicySet, type Policy } from './policies.js';
 
 const PREDECLARED: [string, string, boolean][] = [
   ['amq.direct', 'direct', false],
@@ -47,6 +50,9 @@ export class VHost implements QueueOwner {
   storage: MessageStorage | null = null;
   /** Where long queues keep their backlog (none for an in-memory broker). */
   pager: MessagePager | null = null;
+  readonly policies = new PolicySet();
+  /** Channels consuming direct replies, by the key in their amq.rabbitmq.reply-to.<key> address. */
+  readonly replyTargets = new Map<string, ReplyTarget>();
 
   constructor(readonly name: string) {
     this.defaultExchange = new Exchange(name, '', 'direct', true, false, false, new Map(), routerFor('direct'));
@@ -108,6 +114,7 @@ export class VHost implements QueueOwner {
       throw precondition(`invalid arg 'alternate-exchange' for ${this.describeExchange(name)}: {unacceptable_type,${ae.type}}`);
     }
     const x = new Exchange(this.name, name, type, durable, autoDelete, internal, args, router);
+    x.policy = this.policies.match('exchange', name) ?? null;
     this.exchanges.set(name, x);
     if (durable) this.definitions?.exchangeDeclared(x);
     return x;
@@ -204,10 +211,12 @@ export class VHost implements QueueOwner {
         throw precondition(`inequivalent arg 'auto_delete' for ${what}: received '${autoDelete}' but current is '${existing.autoDelete}'`);
       }
       assertQueueArgumentsEquivalent(existing.args, args, what);
+      existing.touch(); // a redeclaration counts as use for x-expires
       return { queue: existing, messageCount: existing.messageCount, consumerCount: existing.consumerCount };
     }
     validateQueueArguments(args, this.describeQueue(name));
-    const q = new Queue(this, this.name, name, isDurable, owner, autoDelete, args);
+    validateQueueType(args, durable, exclusive, autoDelete, this.describeQueue(name));
+    const q = new Queue(this, this.name, name, isDurable, owner, autoDelete, args, this.policies.match('queue', name) ?? null);
     if (isDurable) q.storage = this.storage;
     q.pager = this.pager;
     this.queues.set(name, q);
@@ -242,6 +251,7 @@ export class VHost implements QueueOwner {
     q.consumers = [];
     for (const c of consumers) c.sink.cancelledByBroker(c);
     q.purge(); // also releases publishers held by its flow control
+    q.closed();
     if (q.durable) this.definitions?.queueDeleted(q);
     return count;
   }
@@ -249,6 +259,32 @@ export class VHost implements QueueOwner {
   /** QueueOwner: an auto-delete queue lost its last consumer. */
   queueUnused(q: Queue): void {
     if (!q.deleted) this.removeQueue(q);
+  }
+
+  /** QueueOwner: an x-expires queue went unused for its period. */
+  queueExpired(q: Queue): void {
+    if (!q.deleted) this.removeQueue(q);
+  }
+
+  /**
+   * QueueOwner: republishes a message a queue dead-letters. The dead-letter exchange is looked up now
+   * (a missing one drops the message silently, as in RabbitMQ); alternate exchanges do not apply; a
+   * target queue that would close an automatic cycle does not get it.
+   */
+  deadLetter(q: Queue, msg: Message, reason: DeathReason): void {
+    const dlxName = q.settings.deadLetterExchange;
+    if (dlxName === undefined) return;
+    const x = this.exchanges.get(dlxName);
+    if (!x) return;
+    const dead = deadLetteredMessage(msg, reason, q.name, dlxName, q.settings.deadLetterRoutingKey, Date.now());
+    // A set of its own: dead-lettering can happen while a publish is being enqueued.
+    const out = new RouteSet();
+    out.begin();
+    this.routeWithKeys(x, dead, out, []);
+    const targets = out.queues.filter((t) => !(reason !== 'rejected' && isDeadLetterCycle(t.name, dead)) && t.admits(dead.body.length));
+    if (targets.length === 0) return;
+    const storeId = dead.persistent && this.storage ? this.storage.persist(dead, targets) : 0;
+    for (const t of targets) t.enqueue(dead, t.storeId !== 0 ? storeId : 0);
   }
 
   /** Deletes the exclusive queues of a connection that has closed. */
@@ -308,6 +344,29 @@ export class VHost implements QueueOwner {
     if (x.autoDelete && x.bindings.length === 0 && this.exchanges.get(x.name) === x) this.removeExchange(x);
   }
 
+  // ---- policies ----
+
+  /** Adds or replaces a policy (already validated) and applies it at once to the objects it matches. */
+  setPolicy(p: Policy): void {
+    this.policies.set(p);
+    this.definitions?.policySet(p);
+    this.applyPolicies();
+  }
+
+  /** Removes a policy; returns false when there was none of that name. */
+  clearPolicy(name: string): boolean {
+    if (!this.policies.delete(name)) return false;
+    this.definitions?.policyCleared(this.name, name);
+    this.applyPolicies();
+    return true;
+  }
+
+  /** Re-resolves which policy applies to every queue and exchange. */
+  private applyPolicies(): void {
+    for (const q of this.queues.values()) q.setPolicy(this.policies.match('queue', q.name) ?? null);
+    for (const x of this.exchanges.values()) x.policy = this.policies.match('exchange', x.name) ?? null;
+  }
+
   // ---- routing ----
 
   /**
@@ -317,27 +376,47 @@ export class VHost implements QueueOwner {
   route(x: Exchange, routingKey: string, msg: Message): Queue[] {
     const out = this.routeSet;
     out.begin();
-    if (x === this.defaultExchange) {
-      const q = this.queues.get(routingKey);
-      if (q) out.addQueue(q);
-      return out.queues;
-    }
-    x.route(msg, routingKey, out, this.scratch);
-    if (out.queues.length === 0) this.routeAlternate(x, routingKey, msg, out);
+    this.routeWithKeys(x, msg, out, this.scratch, routingKey);
+    if (out.queues.length === 0) this.routeAlternate(x, msg, out);
     return out.queues;
   }
 
+  /** Routes by the routing key and, when the publisher set them, the CC and BCC header keys. */
+  private routeWithKeys(x: Exchange, msg: Message, out: RouteSet, scratch: Binding[], routingKey = msg.routingKey): void {
+    this.routeKey(x, routingKey, msg, out, scratch);
+    if (!msg.hasHeaders) return;
+    const h = msg.properties.headers;
+    if (h === undefined || (!h.has('CC') && !h.has('BCC'))) return;
+    for (const name of ['CC', 'BCC']) {
+      const f = h.get(name);
+      if (f?.type !== 'A') continue;
+      for (const k of f.value as Field[]) {
+        const key = stringOf(k);
+        if (key === undefined) continue;
+        out.nextKey();
+        this.routeKey(x, key, msg, out, scratch);
+      }
+    }
+  }
+
+  private routeKey(x: Exchange, key: string, msg: Message, out: RouteSet, scratch: Binding[]): void {
+    if (x === this.defaultExchange) {
+      const q = this.queues.get(key);
+      if (q) out.addQueue(q);
+    } else x.route(msg, key, out, scratch);
+  }
+
   /** Unroutable messages go to the exchange's alternate exchange, following chains of them. */
-  private routeAlternate(x: Exchange, routingKey: string, msg: Message, out: RouteSet): void {
+  private routeAlternate(x: Exchange, msg: Message, out: RouteSet): void {
     const seen = new Set<Exchange>([x]);
     let current = x;
     for (;;) {
-      const aeName = stringOf(current.args.get('alternate-exchange'));
+      const aeName = current.alternateExchange;
       if (aeName === undefined) return;
       const ae = this.exchanges.get(aeName);
       if (!ae || seen.has(ae)) return;
       seen.add(ae);
-      ae.route(msg, routingKey, out, this.scratch);
+      this.routeWithKeys(ae, msg, out, this.scratch);
       if (out.queues.length > 0) return;
       current = ae;
     }

@@ -1,8 +1,9 @@
 // One AMQP channel: applies the client's methods to the model, assembles published content, delivers
 // to its consumers, and keeps the deliveries awaiting acknowledgement, the confirm sequence and the
 // transaction buffer. Errors it throws close this channel (soft codes) or its connection (hard codes).
-import type { FieldTable } from '../amqp/field-table.js';
-import { propertiesFit, shortstrPropertyOf } from '../amqp/properties.js';
+import { Writer } from '../amqp/codec.js';
+import { integerOf, isIntegerField, typeName, type FieldTable } from '../amqp/field-table.js';
+import { decodeProperties, propertiesFit, shortstrPropertyOf } from '../amqp/properties.js';
 import {
   BasicPropertyFlag,
   ClassId,
@@ -13,6 +14,8 @@ import {
   encodeBasicConsumeOk,
   encodeBasicGetEmpty,
   encodeBasicGetOk,
+  encodeBasicNack,
+  encodeBasicProperties,
   encodeBasicQosOk,
   encodeBasicRecoverOk,
   encodeBasicReturn,
@@ -47,7 +50,8 @@ import {
   unexpectedFrame,
 } from '../broker/errors.js';
 import type { Exchange } from '../broker/exchange.js';
-import { Message, type QueuedMessage } from '../broker/message.js';
+import { REPLY_TO, REPLY_TO_PREFIX, newReplyKey, type ReplyTarget } from '../broker/direct-reply-to.js';
+import { Message, invalidExpiration, type QueuedMessage } from '../broker/message.js';
 import type { MessageStorage } from '../broker/message-storage.js';
 import type { Queue } from '../broker/queue.js';
 import { generatedName, type VHost } from '../broker/vhost.js';
@@ -82,7 +86,27 @@ const enum Content {
 /** RabbitMQ's default max_message_size (128 MiB). */
 const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
 
-export class Channel implements DeliverySink {
+/** What routing a publish came to. */
+const enum Routed {
+  /** Enqueued in memory only (or nowhere). */
+  Plain = 0,
+  /** Written to storage: a confirm waits for the disk. */
+  Stored = 1,
+  /** A queue refused it (x-overflow reject-publish): the publisher gets basic.nack. */
+  Refused = 2,
+}
+
+const propertyWriter = new Writer(512);
+
+/** Raw properties with one change applied (rare paths: direct reply-to, BCC, x-delivery-count). */
+function rewriteProperties(raw: Buffer, change: (p: ReturnType<typeof decodeProperties>) => void): Buffer {
+  const p = { ...decodeProperties(raw) };
+  change(p);
+  encodeBasicProperties(propertyWriter, p);
+  return Buffer.from(propertyWriter.take());
+}
+
+export class Channel implements DeliverySink, ReplyTarget {
   /** Until channel.open, every method but a publish (which fails once its content is in) is an error. */
   opened = false;
   closing = false;
@@ -104,7 +128,13 @@ export class Channel implements DeliverySink {
   private confirmSent = 0;
   /** Highest sequence number waiting for storage to reach the disk. */
   private durableUpTo = 0;
+  /** Sequence numbers to be nacked (refused by a full queue), in order. */
+  private nacks: number[] = [];
   private readonly storage: MessageStorage | null;
+
+  // direct reply-to: the consumer of amq.rabbitmq.reply-to on this channel, and its address key
+  private replyConsumerTag: string | null = null;
+  private replyKey: string | null = null;
 
   // transactions
   private tx: { publishes: HeldPublish[]; settles: HeldSettle[] } | null = null;
@@ -178,6 +208,7 @@ export class Channel implements DeliverySink {
       case MethodId.BasicConsume:
         return this.consume(m.queue, m.consumerTag, m.noAck, m.exclusive, m.noWait, m.arguments);
       case MethodId.BasicCancel: {
+        if (m.consumerTag === this.replyConsumerTag) this.stopReplies();
         const c = this.consumers.get(m.consumerTag);
         if (c) {
           this.consumers.delete(m.consumerTag);
@@ -212,6 +243,10 @@ export class Channel implements DeliverySink {
         if (!m.noWait) encodeExchangeUnbindOk(w, ch);
         break;
       case MethodId.QueueDeclare: {
+        if (m.queue === REPLY_TO && m.passive) {
+          if (!m.noWait) encodeQueueDeclareOk(w, ch, REPLY_TO, 0, 0);
+          break;
+        }
         const d = vh.declareQueue(m.queue, m.passive, m.durable, m.exclusive, m.autoDelete, m.arguments, connId);
         this.lastQueueName = d.queue.name;
         if (!m.noWait) encodeQueueDeclareOk(w, ch, d.queue.name, d.messageCount, d.consumerCount);
@@ -305,7 +340,23 @@ export class Channel implements DeliverySink {
       this.content = Content.None;
       throw precondition(`message size ${size} is larger than configured max size ${MAX_MESSAGE_SIZE}`);
     }
+    const expiration = shortstrPropertyOf(props, BasicPropertyFlag.Expiration);
+    if (expiration !== undefined) {
+      const bad = invalidExpiration(expiration);
+      if (bad !== undefined) {
+        this.content = Content.None;
+        throw precondition(`invalid expiration '${expiration}': ${bad}`);
+      }
+    }
     this.properties = props;
+    if (shortstrPropertyOf(props, BasicPropertyFlag.ReplyTo) === REPLY_TO) {
+      if (this.replyKey === null) {
+        this.content = Content.None;
+        throw precondition('fast reply consumer does not exist');
+      }
+      const address = REPLY_TO_PREFIX + this.replyKey;
+      this.properties = rewriteProperties(props, (p) => (p.replyTo = address));
+    }
     this.bodySize = size;
     this.bodyReceived = 0;
     if (size === 0) return this.finishPublish(Buffer.alloc(0));
@@ -360,13 +411,14 @@ export class Channel implements DeliverySink {
       this.conn.published();
       return;
     }
-    const stored = this.routeAndEnqueue(x, m.mandatory, msg);
+    const routed = this.routeAndEnqueue(x, m.mandatory, msg);
     this.conn.published();
     if (!this.confirming) return;
     const seq = ++this.publishSeq;
+    if (routed & Routed.Refused) this.nacks.push(seq);
     // A publish is confirmed once it is on disk; one that needs no disk still waits behind any that
     // do, because confirms go out in order.
-    if (stored || this.durableUpTo > this.confirmReady) {
+    if (routed & Routed.Stored || this.durableUpTo > this.confirmReady) {
       this.durableUpTo = seq;
       this.conn.durabilityPending(this);
     } else {
@@ -375,24 +427,78 @@ export class Channel implements DeliverySink {
     }
   }
 
-  /** Routes and enqueues; returns whether the message was written to storage. */
-  private routeAndEnqueue(x: Exchange, mandatory: boolean, msg: Message): boolean {
+  /** Routes and enqueues; says whether the message was written to storage, or refused by a queue. */
+  private routeAndEnqueue(x: Exchange, mandatory: boolean, msg: Message): Routed {
+    if (x === this.vhost.defaultExchange && msg.routingKey.startsWith(REPLY_TO_PREFIX)) return this.routeReply(mandatory, msg);
     const queues = this.vhost.route(x, msg.routingKey, msg);
-    const n = queues.length;
+    let n = queues.length;
     if (n === 0) {
-      if (mandatory) {
-        encodeBasicReturn(this.conn.writer, this.id, 312, 'NO_ROUTE', msg.exchange, msg.routingKey);
-        this.conn.writeContent(this.id, msg);
-      }
-      return false;
+      if (mandatory) this.returnUnroutable(msg);
+      return Routed.Plain;
     }
-    const storeId = msg.persistent && this.storage ? this.storage.persist(msg, queues) : 0;
+    let routed = Routed.Plain;
+    // Queues that refuse publishes when full (x-overflow reject-publish[-dlx]) drop out of the list.
+    let kept = 0;
     for (let i = 0; i < n; i++) {
       const q = queues[i];
-      q.enqueue(msg, q.storeId !== 0 ? storeId : 0);
+      if (q.rejectsWhenFull && !q.admits(msg.body.length)) {
+        q.refused(msg);
+        routed = Routed.Refused;
+      } else queues[kept++] = q;
+    }
+    if (kept === 0) return routed;
+    queues.length = n = kept;
+    if (msg.hasHeaders && msg.properties.headers?.has('BCC')) msg = this.withoutBcc(msg);
+    const storeId = this.storage === null ? 0 : this.persist(msg, queues);
+    for (let i = 0; i < n; i++) {
+      const q = queues[i];
+      q.enqueue(msg, q.storeId !== 0 && (msg.persistent || q.settings.quorum) ? storeId : 0);
       if (q.inFlow) this.conn.holdForFlow(q);
     }
-    return storeId !== 0;
+    return storeId !== 0 ? routed | Routed.Stored : routed;
+  }
+
+  /** Persistent messages are stored for their durable queues; quorum queues store every message. */
+  private persist(msg: Message, queues: Queue[]): number {
+    if (msg.persistent) return this.storage!.persist(msg, queues);
+    let quorum = false;
+    for (let i = 0; i < queues.length; i++) if (queues[i].settings.quorum) quorum = true;
+    return quorum ? this.storage!.persist(msg, queues.filter((q) => q.settings.quorum)) : 0;
+  }
+
+  private returnUnroutable(msg: Message): void {
+    encodeBasicReturn(this.conn.writer, this.id, 312, 'NO_ROUTE', msg.exchange, msg.routingKey);
+    this.conn.writeContent(this.id, msg);
+  }
+
+  /** BCC routes but is not shown to consumers: the queues get the message without it. */
+  private withoutBcc(msg: Message): Message {
+    const props = rewriteProperties(msg.rawProperties, (p) => {
+      const h = new Map(p.headers);
+      h.delete('BCC');
+      p.headers = h;
+    });
+    return new Message(msg.exchange, msg.routingKey, props, msg.body);
+  }
+
+  /** A reply to a direct reply-to address goes straight to the requesting channel, if it is still there. */
+  private routeReply(mandatory: boolean, msg: Message): Routed {
+    const target = this.vhost.replyTargets.get(msg.routingKey.slice(REPLY_TO_PREFIX.length));
+    if (target) target.deliverReply(msg);
+    else if (mandatory) this.returnUnroutable(msg);
+    return Routed.Plain;
+  }
+
+  deliverReply(msg: Message): void {
+    if (this.replyConsumerTag === null || this.closing) return;
+    this.conn.writeDeliver(this.id, this.replyConsumerTag, this.nextDeliveryTag++, false, msg);
+    this.conn.scheduleFlush();
+  }
+
+  private stopReplies(): void {
+    if (this.replyKey !== null) this.vhost.replyTargets.delete(this.replyKey);
+    this.replyKey = null;
+    this.replyConsumerTag = null;
   }
 
   /**
@@ -410,6 +516,14 @@ export class Channel implements DeliverySink {
   /** Called by the connection just before it flushes: one ack covers every publish confirmed since. */
   flushConfirms(): void {
     if (this.confirmReady <= this.confirmSent) return;
+    // Refused publishes are nacked one by one, in order, between acks of the runs around them.
+    while (this.nacks.length > 0 && this.nacks[0] <= this.confirmReady) {
+      const seq = this.nacks.shift()!;
+      if (seq - 1 > this.confirmSent) encodeBasicAck(this.conn.writer, this.id, seq - 1, seq - 1 - this.confirmSent > 1);
+      encodeBasicNack(this.conn.writer, this.id, seq, false, false);
+      this.confirmSent = seq;
+    }
+    if (this.confirmReady <= this.confirmSent) return;
     const multiple = this.confirmReady - this.confirmSent > 1;
     encodeBasicAck(this.conn.writer, this.id, this.confirmReady, multiple);
     this.confirmSent = this.confirmReady;
@@ -422,7 +536,7 @@ export class Channel implements DeliverySink {
     this.tx = { publishes: [], settles: [] };
     for (const s of settles) this.applySettle(s.kind, s.tag, s.multiple, s.requeue);
     let stored = false;
-    for (const p of publishes) if (this.routeAndEnqueue(p.exchange, p.mandatory, p.message)) stored = true;
+    for (const p of publishes) if (this.routeAndEnqueue(p.exchange, p.mandatory, p.message) & Routed.Stored) stored = true;
     return stored;
   }
 
@@ -433,9 +547,15 @@ export class Channel implements DeliverySink {
   // ---- consuming ----
 
   private consume(queueName: string, tag: string, noAck: boolean, exclusive: boolean, nowait: boolean, args: FieldTable): void {
+    if (queueName === REPLY_TO) return this.consumeReplies(tag, noAck, nowait);
     const q = this.vhost.queueFor(this.queueName(queueName), this.conn.id);
     if (tag === '') tag = generatedName('amq.ctag');
-    else if (this.consumers.has(tag)) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
+    else if (this.consumers.has(tag) || tag === this.replyConsumerTag) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
+    const priority = args.get('x-priority');
+    if (priority !== undefined && !isIntegerField(priority)) {
+      throw precondition(`invalid arg 'x-priority' for ${this.vhost.describeQueue(q.name)}: {unacceptable_type,${typeName(priority.type)}}`);
+    }
+    if (q.settings.quorum && this.globalPrefetch !== 0) throw notImplemented('queue does not support global qos');
     if (q.hasExclusiveConsumer || (exclusive && q.consumerCount > 0)) {
       throw accessRefused(`${this.vhost.describeQueue(q.name)} in exclusive use`);
     }
@@ -444,6 +564,18 @@ export class Channel implements DeliverySink {
     if (!nowait) encodeBasicConsumeOk(this.conn.writer, this.id, tag);
     this.conn.scheduleFlush();
     q.addConsumer(c);
+  }
+
+  private consumeReplies(tag: string, noAck: boolean, nowait: boolean): void {
+    if (!noAck) throw precondition('reply consumer cannot acknowledge');
+    if (this.replyConsumerTag !== null) throw precondition('reply consumer already set');
+    if (tag === '') tag = generatedName('amq.ctag');
+    else if (this.consumers.has(tag)) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
+    this.replyConsumerTag = tag;
+    this.replyKey = newReplyKey();
+    this.vhost.replyTargets.set(this.replyKey, this);
+    if (!nowait) encodeBasicConsumeOk(this.conn.writer, this.id, tag);
+    this.conn.scheduleFlush();
   }
 
   canDeliver(c: Consumer): boolean {
@@ -457,7 +589,20 @@ export class Channel implements DeliverySink {
       this.unacked.set(tag, new Unacked(tag, qm, c.queue, c));
       this.unackedConsumed++;
     }
-    this.conn.writeDeliver(this.id, c.tag, tag, qm.redelivered, qm.message!);
+    this.conn.writeDeliver(this.id, c.tag, tag, qm.redelivered, this.outgoing(c.queue, qm));
+  }
+
+  /** A quorum queue tells a consumer how often a message was delivered before (x-delivery-count). */
+  private outgoing(q: Queue, qm: QueuedMessage): Message {
+    const msg = qm.message!;
+    if (!q.settings.quorum || qm.deliveryCount === 0) return msg;
+    const count = qm.deliveryCount;
+    const props = rewriteProperties(msg.rawProperties, (p) => {
+      const h = new Map(p.headers);
+      h.set('x-delivery-count', { type: 'l', value: BigInt(count) });
+      p.headers = h;
+    });
+    return new Message(msg.exchange, msg.routingKey, props, msg.body);
   }
 
   cancelledByBroker(c: Consumer): void {
@@ -478,7 +623,7 @@ export class Channel implements DeliverySink {
     } else {
       const tag = this.nextDeliveryTag++;
       if (!noAck) this.unacked.set(tag, new Unacked(tag, qm, q, null));
-      const msg = qm.message!; // the queue reads paged-out messages back before handing them out
+      const msg = this.outgoing(q, qm); // the queue reads paged-out messages back before handing them out
       encodeBasicGetOk(w, this.id, tag, qm.redelivered, msg.exchange, msg.routingKey, q.messageCount);
       this.conn.writeContent(this.id, msg);
       qm.deliveryCount++;
@@ -529,8 +674,9 @@ export class Channel implements DeliverySink {
 
   private settleOne(u: Unacked, ack: boolean, requeue: boolean): void {
     if (u.consumer) this.unackedConsumed--;
-    if (!ack && requeue) u.queue.requeue(u.qm, u.consumer);
-    else u.queue.settle(u.qm, u.consumer);
+    if (ack) u.queue.settle(u.qm, u.consumer);
+    else if (requeue) u.queue.requeue(u.qm, u.consumer);
+    else u.queue.reject(u.qm, u.consumer);
   }
 
   /** Requeues every unacked delivery of this channel (basic.recover, channel close). */
@@ -553,6 +699,7 @@ export class Channel implements DeliverySink {
   /** Releases everything the channel holds: consumers first, so requeued messages go elsewhere. */
   teardown(): void {
     this.closing = true;
+    this.stopReplies();
     const consumers = [...this.consumers.values()];
     this.consumers.clear();
     for (const c of consumers) c.queue.removeConsumer(c);

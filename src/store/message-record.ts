@@ -1,7 +1,9 @@
 // The on-disk form of a message, shared by the message store (persistent messages) and the pager
 // (transient messages of long queues):
 //   [u64 id][u16 n][u32 queue id × n][u8 len][exchange][u8 len][routing key][u32 len][properties][body]
-import { Message } from '../broker/message.js';
+import { propertyOffset } from '../amqp/properties.js';
+import { BasicPropertyFlag } from '../amqp/spec.js';
+import { Message, expirationOf } from '../broker/message.js';
 
 const TWO_32 = 0x100000000;
 
@@ -57,6 +59,28 @@ export function decodeMessage(payload: Buffer, rest: number, copy: boolean): Mes
   const props = payload.subarray(o, o + propsLen);
   const body = payload.subarray(o + propsLen);
   return new Message(exchange, routingKey, copy ? Buffer.from(props) : props, copy ? Buffer.from(body) : body);
+}
+
+/** What a queue needs to know of a recovered message without keeping it: body size, priority, TTL. */
+export interface RecordFacts {
+  size: number;
+  priority: number;
+  ttl: number;
+}
+
+/** Fills out from the record (reused by the caller: recovery reads millions of records). */
+export function recordFacts(payload: Buffer, rest: number, out: RecordFacts): RecordFacts {
+  let o = rest;
+  o += 1 + payload[o];
+  o += 1 + payload[o];
+  const propsLen = payload.readUInt32BE(o);
+  o += 4;
+  const props = payload.subarray(o, o + propsLen);
+  out.size = payload.length - o - propsLen;
+  const p = propertyOffset(props, BasicPropertyFlag.Priority);
+  out.priority = p < 0 ? 0 : props[p];
+  out.ttl = expirationOf(props);
+  return out;
 }
 
 export function writeU64(b: Buffer, v: number, o: number): number {

@@ -12,7 +12,7 @@ import { PageLog, QueuedMessage, type Message } from '../broker/message.js';
 import type { MessageStorage } from '../broker/message-storage.js';
 import type { Queue } from '../broker/queue.js';
 import type { Logger } from '../server/logger.js';
-import { decodeMessage, decodeRecordHead, messageRecordHead, writeU64, readU64 } from './message-record.js';
+import { decodeMessage, decodeRecordHead, messageRecordHead, recordFacts, writeU64, readU64, type RecordFacts } from './message-record.js';
 import { SegmentLog, type RecordRef } from './segment-log.js';
 
 const MESSAGE = 1;
@@ -163,6 +163,8 @@ export class MessageStore implements MessageStorage {
     for (const vh of broker.vhosts.values()) for (const q of vh.queues.values()) if (q.storeId !== 0) byId.set(q.storeId, q);
     // queue → (message id → queued message), in insertion (= publish) order
     const pending = new Map<Queue, Map<number, QueuedMessage>>();
+    const ttls = new Map<QueuedMessage, number>();
+    const facts: RecordFacts = { size: 0, priority: 0, ttl: -1 };
     let maxId = 0;
     // Every segment on disk gets a state first, so references into it can be linked while scanning.
     for (const seg of this.log.segments()) this.state(seg);
@@ -171,6 +173,7 @@ export class MessageStore implements MessageStorage {
         const rec = decodeRecordHead(payload);
         if (rec.id > maxId) maxId = rec.id;
         let live = 0;
+        recordFacts(payload, rec.rest, facts);
         for (const queueId of rec.queueIds) {
           const q = byId.get(queueId);
           if (!q) continue; // deleted since
@@ -179,7 +182,9 @@ export class MessageStore implements MessageStorage {
           if (!m) pending.set(q, (m = new Map()));
           // Recovered messages stay on disk until they near the head of their queue (the pager reads
           // them back), so recovering a long backlog costs a small entry per message, not its body.
-          const qm = new QueuedMessage(null, rec.id, rec.id, segment);
+          const priority = Math.min(facts.priority, q.settings.maxPriority);
+          const qm = new QueuedMessage(null, rec.id, rec.id, segment, facts.size, priority);
+          if (facts.ttl >= 0) ttls.set(qm, facts.ttl);
           qm.pageLog = PageLog.Store;
           qm.pageSegment = segment;
           qm.pageOffset = offset;
@@ -206,9 +211,10 @@ export class MessageStore implements MessageStorage {
     let count = 0;
     for (const [q, m] of pending) {
       for (const qm of m.values()) {
-        q.restore(qm);
+        q.restore(qm, ttls.get(qm) ?? -1);
         count++;
       }
+      q.restored();
     }
     // Delete what recovery shows is no longer needed.
     this.lastSegment = this.log.currentSegment;
