@@ -4,7 +4,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import amqp from 'amqplib';
-import { warrenLacks } from '../helpers/broker.js';
 import { useFixedTopology } from '../helpers/fixed-names.js';
 import { channelError, consumeInto, vhostOf } from '../helpers/guide.js';
 
@@ -46,7 +45,7 @@ async function setupDeadLetterQueue(): Promise<void> {
 
 
 describe('guide: dead letter queues', () => {
-  test('a task the worker rejects without requeue lands in dlq.order_processing', { timeout: 20_000, todo: warrenLacks('dead-letter exchanges') }, async () => {
+  test('a task the worker rejects without requeue lands in dlq.order_processing', { timeout: 20_000 }, async () => {
     await setupDeadLetterQueue();
 
     // publish as the guide's producer does (onto the queue configured above)

@@ -4,7 +4,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import { AMQPClient, type AMQPChannel, type AMQPMessage } from '@cloudamqp/amqp-client';
-import { testBroker, uniqueName, type TestBroker, warrenLacks } from '../helpers/broker.js';
+import { testBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
 import {
   AsyncQueue,
   amqpClientClose,
@@ -187,7 +187,7 @@ describe('publisher confirms', () => {
     await ch.close();
   });
 
-  test('a publish refused by a full queue (x-overflow reject-publish) is nacked', { todo: warrenLacks('length limits (x-max-length, x-overflow)') }, async () => {
+  test('a publish refused by a full queue (x-overflow reject-publish) is nacked', async () => {
     const ch = await openConfirmChannel(conn);
     const events = recordConfirms(ch);
     const q = uniqueName('confirm.full');
