@@ -19,7 +19,7 @@ const str = (s: string): Field => ({ type: 'S', value: s });
 /** The routing keys a message was published with: its routing key, then its CC and BCC headers. */
 export function publishedRoutingKeys(msg: Message): string[] {
   const keys = [msg.routingKey];
-  const h = msg.hasHeaders ? msg.properties.headers : undefined;
+  const h = msg.maySelectRecipients ? msg.properties.headers : undefined;
   if (h) for (const name of ['CC', 'BCC']) {
     const f = h.get(name);
     if (f?.type === 'A') for (const k of f.value) {

@@ -3,6 +3,9 @@
 import { decodeProperties, deliveryModeOf, propertyOffset, shortstrPropertyOf } from '../amqp/properties.js';
 import { BasicPropertyFlag, type BasicProperties } from '../amqp/spec.js';
 
+const CC_KEY = Buffer.from('\x02CC', 'latin1');
+const BCC_KEY = Buffer.from('\x03BCC', 'latin1');
+
 export class Message {
   /** Decoded on first use only; routing and delivery work from the raw bytes. */
   private decoded: BasicProperties | undefined = undefined;
@@ -31,9 +34,20 @@ export class Message {
     return off < 0 ? 0 : this.rawProperties[off];
   }
 
-  /** Whether the publisher set headers (CC/BCC routing looks only then). */
-  get hasHeaders(): boolean {
-    return this.rawProperties.length >= 2 && (this.rawProperties.readUInt16BE(0) & BasicPropertyFlag.Headers) !== 0;
+  /**
+   * Whether the headers may hold CC or BCC, judged from the raw bytes without decoding them: such a
+   * key appears as its length byte and name. A false alarm costs one decode; a miss is impossible.
+   */
+  get maySelectRecipients(): boolean {
+    const raw = this.rawProperties;
+    const off = propertyOffset(raw, BasicPropertyFlag.Headers);
+    if (off < 0) return false;
+    const end = off + 4 + raw.readUInt32BE(off);
+    if (end === off + 4) return false;
+    const cc = raw.indexOf(CC_KEY, off + 4);
+    if (cc >= 0 && cc < end) return true;
+    const bcc = raw.indexOf(BCC_KEY, off + 4);
+    return bcc >= 0 && bcc < end;
   }
 
   get bodySize(): number {

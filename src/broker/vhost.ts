@@ -384,7 +384,7 @@ export class VHost implements QueueOwner {
   /** Routes by the routing key and, when the publisher set them, the CC and BCC header keys. */
   private routeWithKeys(x: Exchange, msg: Message, out: RouteSet, scratch: Binding[], routingKey = msg.routingKey): void {
     this.routeKey(x, routingKey, msg, out, scratch);
-    if (!msg.hasHeaders) return;
+    if (!msg.maySelectRecipients) return;
     const h = msg.properties.headers;
     if (h === undefined || (!h.has('CC') && !h.has('BCC'))) return;
     for (const name of ['CC', 'BCC']) {

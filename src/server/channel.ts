@@ -448,7 +448,7 @@ export class Channel implements DeliverySink, ReplyTarget {
     }
     if (kept === 0) return routed;
     queues.length = n = kept;
-    if (msg.hasHeaders && msg.properties.headers?.has('BCC')) msg = this.withoutBcc(msg);
+    if (msg.maySelectRecipients && msg.properties.headers?.has('BCC')) msg = this.withoutBcc(msg);
     const storeId = this.storage === null ? 0 : this.persist(msg, queues);
     for (let i = 0; i < n; i++) {
       const q = queues[i];
