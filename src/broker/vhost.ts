@@ -6,7 +6,7 @@ import { Binding, type Destination } from './binding.js';
 import { isDurableBinding, type DefinitionsSink } from './definitions.js';
 import { AmqpError, accessRefused, noExchange, noQueue, precondition, resourceLocked } from './errors.js';
 import { Exchange } from './exchange.js';
-import { routerFor } from './exchanges/index.js';
+import { routerFor, validateExchangeArguments } from './exchanges/index.js';
 import type { ReplyTarget } from './direct-reply-to.js';
 import { deadLetteredMessage, isDeadLetterCycle, type DeathReason } from './dead-letter.js';
 import type { Message } from './message.js';
@@ -113,6 +113,7 @@ export class VHost implements QueueOwner {
     if (ae && stringOf(ae) === undefined) {
       throw precondition(`invalid arg 'alternate-exchange' for ${this.describeExchange(name)}: {unacceptable_type,${ae.type}}`);
     }
+    validateExchangeArguments(type, args); // checked on creation only, as in RabbitMQ
     const x = new Exchange(this.name, name, type, durable, autoDelete, internal, args, router);
     x.policy = this.policies.match('exchange', name) ?? null;
     this.exchanges.set(name, x);
