@@ -41,3 +41,17 @@ export const channelError = (text: string) => new AmqpError(ReplyCode.ChannelErr
 export const unexpectedFrame = (text: string, methodId = 0) => new AmqpError(ReplyCode.UnexpectedFrame, text, methodId);
 export const frameError = (text: string) => new AmqpError(ReplyCode.FrameError, text);
 export const internalError = (text: string) => new AmqpError(ReplyCode.InternalError, text);
+
+/**
+ * Where RabbitMQ's channel process crashes (a plugin or parser fault), the connection is closed with a
+ * bare "INTERNAL_ERROR" and class/method 0. Warren answers the same inputs the same way.
+ */
+export class ChannelCrash extends AmqpError {
+  constructor() {
+    super(ReplyCode.InternalError, 'INTERNAL_ERROR', 0);
+  }
+
+  override get replyText(): string {
+    return 'INTERNAL_ERROR';
+  }
+}

@@ -71,7 +71,6 @@ const CHECKS: Record<string, Check> = {
   'x-max-length-bytes': nonNegativeInt,
   'x-max-in-memory-length': nonNegativeInt,
   'x-max-in-memory-bytes': nonNegativeInt,
-  'x-delivery-limit': nonNegativeInt,
   'x-max-priority': maxPriority,
   'x-overflow': overflow,
   'x-queue-mode': named('queue mode', ['default', 'lazy']),
@@ -92,6 +91,7 @@ const EQUIVALENCE_KEYS = [
   'x-queue-mode',
   'x-single-active-consumer',
   'x-queue-type',
+  'x-delivery-limit',
 ];
 
 export function validateQueueArguments(args: FieldTable, what: string): void {
@@ -136,27 +136,36 @@ export function assertQueueArgumentsEquivalent(current: FieldTable, received: Fi
     const a = normalised(current, key);
     const b = normalised(received, key);
     if (a === undefined && b === undefined) continue;
-    if (a && b) {
-      if (sameValue(a, b)) continue;
-      throw precondition(`inequivalent arg '${key}' for ${what}: received '${plain(b)}' but current is '${plain(a)}'`);
-    }
-    throw precondition(`inequivalent arg '${key}' for ${what}: received ${describe(b)} but current is ${describe(a)}`);
+    if (a && b && sameValue(a, b)) continue;
+    // Reported as declared (a stated 'classic' is shown, though it equals leaving the type out).
+    const ra = current.get(key);
+    const rb = received.get(key);
+    if (ra && rb) throw precondition(`inequivalent arg '${key}' for ${what}: received '${plain(rb)}' but current is '${plain(ra)}'`);
+    throw precondition(`inequivalent arg '${key}' for ${what}: received ${describe(rb)} but current is ${describe(ra)}`);
   }
 }
 
-/** Arguments a quorum queue does not take (RabbitMQ 3.10 refuses them at declaration). */
-const NOT_FOR_QUORUM = ['x-max-priority', 'x-queue-mode', 'x-max-in-memory-length', 'x-max-in-memory-bytes'];
+/** Arguments only one queue type takes; the other refuses them at declaration (RabbitMQ 3.10). */
+const ONLY_CLASSIC = ['x-max-priority', 'x-queue-mode', 'x-queue-master-locator'];
+const ONLY_QUORUM = ['x-delivery-limit', 'x-quorum-initial-group-size', 'x-dead-letter-strategy', 'x-max-in-memory-length', 'x-max-in-memory-bytes'];
 
-/** Rules of the queue type: a quorum queue is durable, not exclusive, not auto-delete, and takes fewer arguments. */
-export function validateQueueType(args: FieldTable, durable: boolean, exclusive: boolean, autoDelete: boolean, what: string): void {
-  if (stringOf(args.get('x-queue-type')) !== 'quorum') return;
-  if (!durable) throw precondition(`invalid property 'non-durable' for ${what}`);
-  if (exclusive) throw precondition(`invalid property 'exclusive-declare' for ${what}`);
-  if (autoDelete) throw precondition(`invalid property 'auto-delete' for ${what}`);
-  for (const key of NOT_FOR_QUORUM) {
-    if (args.has(key)) throw precondition(`invalid arg '${key}' for ${what} of queue type rabbit_quorum_queue`);
+/**
+ * Rules of the queue type, checked before the argument values: arguments of the other type are
+ * refused; a quorum queue is named by the client, durable, not exclusive, not auto-delete.
+ */
+export function validateQueueType(name: string, args: FieldTable, durable: boolean, exclusive: boolean, autoDelete: boolean, what: string): void {
+  const quorum = stringOf(args.get('x-queue-type')) === 'quorum';
+  const type = quorum ? 'rabbit_quorum_queue' : 'rabbit_classic_queue';
+  for (const key of quorum ? ONLY_CLASSIC : ONLY_QUORUM) {
+    if (args.has(key)) throw precondition(`invalid arg '${key}' for ${what} of queue type ${type}`);
   }
-  if (stringOf(args.get('x-overflow')) === 'reject-publish-dlx') {
-    throw precondition(`invalid arg 'x-overflow' with value 'reject-publish-dlx' for ${what} of queue type rabbit_quorum_queue`);
+  if (!quorum) return;
+  if (name === '') throw precondition(`Cannot declare a server-named queue for type ${type}`);
+  if (autoDelete) throw precondition(`invalid property 'auto-delete' for ${what}`);
+  if (exclusive) throw precondition(`invalid property 'exclusive-owner' for ${what}`);
+  if (!durable) throw precondition(`invalid property 'non-durable' for ${what}`);
+  const strategy = args.get('x-dead-letter-strategy');
+  if (strategy && !['at-most-once', 'at-least-once'].includes(stringOf(strategy) ?? '')) {
+    throw precondition(`invalid arg 'x-dead-letter-strategy' for ${what}: invalid_dlx_strategy`);
   }
 }

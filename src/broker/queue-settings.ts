@@ -56,6 +56,11 @@ function strArg(args: FieldTable, key: string): string | undefined {
   return f === undefined ? undefined : stringOf(f);
 }
 
+/** A quorum queue takes reject-publish-dlx (with a warning in RabbitMQ's log) and acts as drop-head. */
+function overflowFor(quorum: boolean, o: Overflow): Overflow {
+  return quorum && o === 'reject-publish-dlx' ? 'drop-head' : o;
+}
+
 export function resolveQueueSettings(args: FieldTable, policy: PolicyDefinition | undefined): QueueSettings {
   const p = policy ?? {};
   const quorum = strArg(args, 'x-queue-type') === 'quorum';
@@ -66,7 +71,7 @@ export function resolveQueueSettings(args: FieldTable, policy: PolicyDefinition 
     deadLetterRoutingKey: strArg(args, 'x-dead-letter-routing-key') ?? p['dead-letter-routing-key'],
     maxLength: lower(intArg(args, 'x-max-length'), p['max-length']),
     maxLengthBytes: lower(intArg(args, 'x-max-length-bytes'), p['max-length-bytes']),
-    overflow: (strArg(args, 'x-overflow') as Overflow | undefined) ?? p.overflow ?? 'drop-head',
+    overflow: overflowFor(quorum, (strArg(args, 'x-overflow') as Overflow | undefined) ?? p.overflow ?? 'drop-head'),
     deliveryLimit: quorum ? lower(intArg(args, 'x-delivery-limit'), p['delivery-limit']) : undefined,
     maxPriority: quorum ? 0 : Math.min(intArg(args, 'x-max-priority') ?? 0, 255),
     singleActiveConsumer: args.get('x-single-active-consumer')?.value === true,

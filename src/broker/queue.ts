@@ -136,8 +136,10 @@ export class Queue {
     return this.ready.length;
   }
 
+  /** Consumers, as queue.declare-ok counts them (a quorum queue with single active consumer counts the active one). */
   get consumerCount(): number {
-    return this.consumers.length;
+    const n = this.consumers.length;
+    return n > 1 && this.settings.quorum && this.settings.singleActiveConsumer ? 1 : n;
   }
 
   get hasExclusiveConsumer(): boolean {
@@ -437,7 +439,9 @@ export class Queue {
     if (this.deleted) return this.forget(qm);
     const limit = this.settings.deliveryLimit;
     if (limit !== undefined && qm.deliveryCount > limit) return this.discard(qm, 'delivery_limit');
-    this.ready.putBack(qm);
+    // A quorum queue appends returned messages to its log: they go to the back.
+    if (this.settings.quorum) this.ready.push(qm);
+    else this.ready.putBack(qm);
     this.readyBytes += qm.size;
     this.enforceLength();
     this.headChanged();
@@ -462,7 +466,13 @@ export class Queue {
       if (this.inFlow) this.releaseFlow(); // nobody to wait for: the backlog just stays
       if (this.autoDelete && this.hadConsumer) this.owner.queueUnused(this);
       else this.touch();
-    } else if (i === 0 && this.settings.singleActiveConsumer) this.dispatch(); // the next one takes over
+    } else if (i === 0 && this.settings.singleActiveConsumer) {
+      // The next active consumer: the highest priority, then the earliest registered.
+      let next = 0;
+      for (let j = 1; j < this.consumers.length; j++) if (this.consumers[j].priority > this.consumers[next].priority) next = j;
+      if (next !== 0) this.consumers.unshift(...this.consumers.splice(next, 1));
+      this.dispatch();
+    }
   }
 
   purge(): number {

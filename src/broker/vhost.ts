@@ -198,8 +198,10 @@ export class VHost implements QueueOwner {
     }
     // Exclusive queues are never durable: they cannot outlive their connection.
     const isDurable = durable && !exclusive;
-    if (name === '') name = generatedName('amq.gen');
-    else this.checkName('queue', name);
+    if (name === '') {
+      validateQueueType(name, args, durable, exclusive, autoDelete, '');
+      name = generatedName('amq.gen');
+    } else this.checkName('queue', name);
     const owner = exclusive ? connectionId : 0;
     const existing = this.queues.get(name);
     if (existing) {
@@ -215,8 +217,8 @@ export class VHost implements QueueOwner {
       existing.touch(); // a redeclaration counts as use for x-expires
       return { queue: existing, messageCount: existing.messageCount, consumerCount: existing.consumerCount };
     }
+    validateQueueType(name, args, durable, exclusive, autoDelete, this.describeQueue(name));
     validateQueueArguments(args, this.describeQueue(name));
-    validateQueueType(args, durable, exclusive, autoDelete, this.describeQueue(name));
     const q = new Queue(this, this.name, name, isDurable, owner, autoDelete, args, this.policies.match('queue', name) ?? null);
     if (isDurable) q.storage = this.storage;
     q.pager = this.pager;

@@ -40,6 +40,7 @@ import {
 } from '../amqp/spec.js';
 import { Consumer, type DeliverySink } from '../broker/consumer.js';
 import {
+  ChannelCrash,
   accessRefused,
   channelError,
   frameError,
@@ -50,7 +51,7 @@ import {
   unexpectedFrame,
 } from '../broker/errors.js';
 import type { Exchange } from '../broker/exchange.js';
-import { REPLY_TO, REPLY_TO_PREFIX, newReplyKey, type ReplyTarget } from '../broker/direct-reply-to.js';
+import { REPLY_TO, REPLY_TO_PREFIX, newReplyKey, replyKeyOf, type ReplyTarget } from '../broker/direct-reply-to.js';
 import { Message, invalidExpiration, type QueuedMessage } from '../broker/message.js';
 import type { MessageStorage } from '../broker/message-storage.js';
 import type { Queue } from '../broker/queue.js';
@@ -98,6 +99,16 @@ const enum Routed {
 
 const propertyWriter = new Writer(512);
 
+/** CC and BCC must be arrays; anything else is refused before routing, as RabbitMQ does. */
+function checkRecipientHeaders(msg: Message): void {
+  const h = msg.properties.headers;
+  if (!h) return;
+  for (const name of ['CC', 'BCC']) {
+    const f = h.get(name);
+    if (f !== undefined && f.type !== 'A') throw precondition(`invalid message: {unacceptable_type_in_header,"${name}",${typeName(f.type)}}`);
+  }
+}
+
 /** Raw properties with one change applied (rare paths: direct reply-to, BCC, x-delivery-count). */
 function rewriteProperties(raw: Buffer, change: (p: ReturnType<typeof decodeProperties>) => void): Buffer {
   const p = { ...decodeProperties(raw) };
@@ -135,6 +146,8 @@ export class Channel implements DeliverySink, ReplyTarget {
   // direct reply-to: the consumer of amq.rabbitmq.reply-to on this channel, and its address key
   private replyConsumerTag: string | null = null;
   private replyKey: string | null = null;
+  /** While this channel deletes a queue: cancel notifications to send after delete-ok. */
+  private deferredCancels: string[] | null = null;
 
   // transactions
   private tx: { publishes: HeldPublish[]; settles: HeldSettle[] } | null = null;
@@ -199,10 +212,13 @@ export class Channel implements DeliverySink, ReplyTarget {
         return this.settle('reject', m.deliveryTag, false, m.requeue);
       case MethodId.BasicQos:
         if (m.prefetchSize !== 0) throw notImplemented(`prefetch_size!=0 (${m.prefetchSize})`);
-        if (m.global) {
-          this.globalPrefetch = m.prefetchCount;
-          this.resumeConsumers();
-        } else this.consumerPrefetch = m.prefetchCount;
+        if (m.global) this.globalPrefetch = m.prefetchCount;
+        else {
+          // As RabbitMQ 3.10 does: a per-consumer qos also lifts a channel-wide limit set before it.
+          this.consumerPrefetch = m.prefetchCount;
+          this.globalPrefetch = 0;
+        }
+        this.resumeConsumers();
         encodeBasicQosOk(w, ch);
         break;
       case MethodId.BasicConsume:
@@ -243,8 +259,9 @@ export class Channel implements DeliverySink, ReplyTarget {
         if (!m.noWait) encodeExchangeUnbindOk(w, ch);
         break;
       case MethodId.QueueDeclare: {
-        if (m.queue === REPLY_TO && m.passive) {
-          if (!m.noWait) encodeQueueDeclareOk(w, ch, REPLY_TO, 0, 0);
+        if (m.queue.startsWith(REPLY_TO)) {
+          this.declareReplyTo(m.queue);
+          if (!m.noWait) encodeQueueDeclareOk(w, ch, m.queue, 0, 1);
           break;
         }
         const d = vh.declareQueue(m.queue, m.passive, m.durable, m.exclusive, m.autoDelete, m.arguments, connId);
@@ -272,8 +289,16 @@ export class Channel implements DeliverySink, ReplyTarget {
         break;
       }
       case MethodId.QueueDelete: {
-        const n = vh.deleteQueue(this.queueName(m.queue), m.ifUnused, m.ifEmpty, connId);
-        if (!m.noWait) encodeQueueDeleteOk(w, ch, n);
+        // This channel's own consumers of the queue hear basic.cancel after delete-ok, as in RabbitMQ.
+        this.deferredCancels = [];
+        try {
+          const n = vh.deleteQueue(this.queueName(m.queue), m.ifUnused, m.ifEmpty, connId);
+          if (!m.noWait) encodeQueueDeleteOk(w, ch, n);
+        } finally {
+          const tags = this.deferredCancels;
+          this.deferredCancels = null;
+          for (const tag of tags) encodeBasicCancel(w, ch, tag, true);
+        }
         break;
       }
       case MethodId.ConfirmSelect:
@@ -430,8 +455,12 @@ export class Channel implements DeliverySink, ReplyTarget {
   /** Routes and enqueues; says whether the message was written to storage, or refused by a queue. */
   private routeAndEnqueue(x: Exchange, mandatory: boolean, msg: Message): Routed {
     if (x === this.vhost.defaultExchange && msg.routingKey.startsWith(REPLY_TO_PREFIX)) return this.routeReply(mandatory, msg);
+    const selects = msg.maySelectRecipients;
+    if (selects) checkRecipientHeaders(msg);
     const queues = this.vhost.route(x, msg.routingKey, msg);
     let n = queues.length;
+    // BCC routes but is not shown to anyone: consumers and returns get the message without it.
+    if (selects && msg.properties.headers?.has('BCC')) msg = this.withoutBcc(msg);
     if (n === 0) {
       if (mandatory) this.returnUnroutable(msg);
       return Routed.Plain;
@@ -448,7 +477,6 @@ export class Channel implements DeliverySink, ReplyTarget {
     }
     if (kept === 0) return routed;
     queues.length = n = kept;
-    if (msg.maySelectRecipients && msg.properties.headers?.has('BCC')) msg = this.withoutBcc(msg);
     const storeId = this.storage === null ? 0 : this.persist(msg, queues);
     for (let i = 0; i < n; i++) {
       const q = queues[i];
@@ -471,7 +499,6 @@ export class Channel implements DeliverySink, ReplyTarget {
     this.conn.writeContent(this.id, msg);
   }
 
-  /** BCC routes but is not shown to consumers: the queues get the message without it. */
   private withoutBcc(msg: Message): Message {
     const props = rewriteProperties(msg.rawProperties, (p) => {
       const h = new Map(p.headers);
@@ -483,15 +510,31 @@ export class Channel implements DeliverySink, ReplyTarget {
 
   /** A reply to a direct reply-to address goes straight to the requesting channel, if it is still there. */
   private routeReply(mandatory: boolean, msg: Message): Routed {
-    const target = this.vhost.replyTargets.get(msg.routingKey.slice(REPLY_TO_PREFIX.length));
-    if (target) target.deliverReply(msg);
-    else if (mandatory) this.returnUnroutable(msg);
+    const target = this.replyTargetFor(msg.routingKey);
+    target?.deliverReply(msg);
+    // Even a delivered reply counts as unrouted for mandatory: no queue took it (RabbitMQ does the same).
+    if (mandatory) this.returnUnroutable(msg);
     return Routed.Plain;
+  }
+
+  /** The reply consumer an address names, if it is live; a malformed address crashes as in RabbitMQ. */
+  private replyTargetFor(address: string): ReplyTarget | undefined {
+    if (!address.startsWith(REPLY_TO_PREFIX)) return undefined;
+    const key = replyKeyOf(address.slice(REPLY_TO_PREFIX.length));
+    if (key === 'malformed') throw new ChannelCrash();
+    return key === undefined ? undefined : this.vhost.replyTargets.get(key);
+  }
+
+  /** queue.declare of the pseudo-queue, or of a live reply address: declare-ok with 1 consumer; else 404. */
+  private declareReplyTo(name: string): void {
+    if (name === REPLY_TO) return;
+    if (!this.replyTargetFor(name)) throw notFound(`no queue '${name}' in vhost '${this.vhost.name}'`);
   }
 
   deliverReply(msg: Message): void {
     if (this.replyConsumerTag === null || this.closing) return;
-    this.conn.writeDeliver(this.id, this.replyConsumerTag, this.nextDeliveryTag++, false, msg);
+    // RabbitMQ stamps a reply with the channel's next delivery tag without taking it.
+    this.conn.writeDeliver(this.id, this.replyConsumerTag, this.nextDeliveryTag, false, msg);
     this.conn.scheduleFlush();
   }
 
@@ -553,10 +596,11 @@ export class Channel implements DeliverySink, ReplyTarget {
     else if (this.consumers.has(tag) || tag === this.replyConsumerTag) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
     const priority = args.get('x-priority');
     if (priority !== undefined && !isIntegerField(priority)) {
-      throw precondition(`invalid arg 'x-priority' for ${this.vhost.describeQueue(q.name)}: {unacceptable_type,${typeName(priority.type)}}`);
+      throw precondition(`invalid arg 'x-priority' for ${this.vhost.describeQueue(q.name)}: "expected integer, got ${typeName(priority.type)}"`);
     }
-    if (q.settings.quorum && this.globalPrefetch !== 0) throw notImplemented('queue does not support global qos');
-    if (q.hasExclusiveConsumer || (exclusive && q.consumerCount > 0)) {
+    if (q.settings.quorum && this.globalPrefetch !== 0) throw notImplemented(`${this.vhost.describeQueue(q.name)} does not support global qos`);
+    // An exclusive consumer on a single-active-consumer queue is refused even when it would be alone.
+    if (q.hasExclusiveConsumer || (exclusive && (q.consumers.length > 0 || q.settings.singleActiveConsumer))) {
       throw accessRefused(`${this.vhost.describeQueue(q.name)} in exclusive use`);
     }
     const c = new Consumer(tag, q, this, noAck, exclusive, this.consumerPrefetch, args);
@@ -572,7 +616,7 @@ export class Channel implements DeliverySink, ReplyTarget {
     if (tag === '') tag = generatedName('amq.ctag');
     else if (this.consumers.has(tag)) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
     this.replyConsumerTag = tag;
-    this.replyKey = newReplyKey();
+    this.replyKey = newReplyKey(this.conn.id, this.id);
     this.vhost.replyTargets.set(this.replyKey, this);
     if (!nowait) encodeBasicConsumeOk(this.conn.writer, this.id, tag);
     this.conn.scheduleFlush();
@@ -592,10 +636,11 @@ export class Channel implements DeliverySink, ReplyTarget {
     this.conn.writeDeliver(this.id, c.tag, tag, qm.redelivered, this.outgoing(c.queue, qm));
   }
 
-  /** A quorum queue tells a consumer how often a message was delivered before (x-delivery-count). */
-  private outgoing(q: Queue, qm: QueuedMessage): Message {
+  /** A quorum queue tells a consumer how often a message was returned before (x-delivery-count). */
+  private outgoing(q: Queue, qm: QueuedMessage, get = false): Message {
     const msg = qm.message!;
-    if (!q.settings.quorum || qm.deliveryCount === 0) return msg;
+    // basic.get always carries the header; a consumer's first delivery does not.
+    if (!q.settings.quorum || (qm.deliveryCount === 0 && !get)) return msg;
     const count = qm.deliveryCount;
     const props = rewriteProperties(msg.rawProperties, (p) => {
       const h = new Map(p.headers);
@@ -608,7 +653,9 @@ export class Channel implements DeliverySink, ReplyTarget {
   cancelledByBroker(c: Consumer): void {
     if (this.consumers.get(c.tag) !== c) return;
     this.consumers.delete(c.tag);
-    if (this.conn.clientCancelNotify) {
+    if (!this.conn.clientCancelNotify) return;
+    if (this.deferredCancels !== null) this.deferredCancels.push(c.tag);
+    else {
       encodeBasicCancel(this.conn.writer, this.id, c.tag, true);
       this.conn.scheduleFlush();
     }
@@ -623,7 +670,7 @@ export class Channel implements DeliverySink, ReplyTarget {
     } else {
       const tag = this.nextDeliveryTag++;
       if (!noAck) this.unacked.set(tag, new Unacked(tag, qm, q, null));
-      const msg = this.outgoing(q, qm); // the queue reads paged-out messages back before handing them out
+      const msg = this.outgoing(q, qm, true); // the queue reads paged-out messages back before handing them out
       encodeBasicGetOk(w, this.id, tag, qm.redelivered, msg.exchange, msg.routingKey, q.messageCount);
       this.conn.writeContent(this.id, msg);
       qm.deliveryCount++;
@@ -696,14 +743,17 @@ export class Channel implements DeliverySink, ReplyTarget {
     for (const c of this.consumers.values()) c.queue.dispatch();
   }
 
-  /** Releases everything the channel holds: consumers first, so requeued messages go elsewhere. */
+  /**
+   * Releases everything the channel holds. Unacked messages are requeued before the consumers go (a
+   * closing channel takes no deliveries), so a single-active-consumer successor gets them first.
+   */
   teardown(): void {
     this.closing = true;
     this.stopReplies();
+    this.requeueAll();
     const consumers = [...this.consumers.values()];
     this.consumers.clear();
     for (const c of consumers) c.queue.removeConsumer(c);
-    this.requeueAll();
     this.tx = null;
     this.bodyParts = [];
   }

@@ -19,9 +19,9 @@
 // so the placement does not depend on binding order and removing a destination moves only its keys.
 import { stringOf, type Field, type FieldTable } from '../../amqp/field-table.js';
 import { propertyOffset, shortstrPropertyOf } from '../../amqp/properties.js';
-import { BasicPropertyFlag, ReplyCode } from '../../amqp/spec.js';
+import { BasicPropertyFlag } from '../../amqp/spec.js';
 import type { Binding, Destination } from '../binding.js';
-import { AmqpError, precondition } from '../errors.js';
+import { ChannelCrash, precondition } from '../errors.js';
 import type { Router } from '../exchange.js';
 import type { Message } from '../message.js';
 
@@ -222,19 +222,6 @@ export class HashRing<T> {
 
 const PROPERTIES = new Set(['correlation_id', 'message_id', 'timestamp']);
 
-/**
- * RabbitMQ's plugin crashes on a hash-header or hash-property that is not a long string; the channel
- * process dies and the connection is closed with a bare "INTERNAL_ERROR" (class and method 0).
- */
-class PluginCrash extends AmqpError {
-  constructor() {
-    super(ReplyCode.InternalError, 'INTERNAL_ERROR', 0);
-  }
-
-  override get replyText(): string {
-    return 'INTERNAL_ERROR';
-  }
-}
 
 /**
  * Checks the arguments of a consistent-hash exchange being created (not when an existing one is
@@ -243,7 +230,7 @@ class PluginCrash extends AmqpError {
 export function validateConsistentHashArguments(args: FieldTable): void {
   const header = args.get('hash-header');
   const property = args.get('hash-property');
-  if ((header && header.type !== 'S') || (property && property.type !== 'S')) throw new PluginCrash();
+  if ((header && header.type !== 'S') || (property && property.type !== 'S')) throw new ChannelCrash();
   if (header && property) throw precondition('hash-header and hash-property are mutually exclusive');
   if (property) {
     const p = stringOf(property)!;
