@@ -17,3 +17,19 @@ export function erlangBinary(buf: Buffer, start = 0, end = buf.length): string {
   for (let i = start; i < end; i++) parts.push(buf[i]);
   return `<<${parts.join(',')}>>`;
 }
+
+/**
+ * A two-element tuple as Erlang's ~p prints it after a prefix of prefixLength characters: on one line
+ * when it fits in 80 columns (RabbitMQ's texts leave 2 for the closing), otherwise broken after the
+ * comma with the second element aligned under the first.
+ */
+export function erlangPair(prefixLength: number, first: string, second: string): string {
+  const oneLine = `{${first},${second}}`;
+  if (prefixLength + oneLine.length <= 78) return oneLine;
+  return `{${first},\n${' '.repeat(prefixLength + 1)}${second}}`;
+}
+
+/** A string as Erlang prints a list of characters: in double quotes, with \ and " escaped. */
+export function erlangString(s: string): string {
+  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}

@@ -16,16 +16,13 @@ function sorted(t: FieldTable): FieldTable {
 
 const str = (s: string): Field => ({ type: 'S', value: s });
 
-/** The routing keys a message was published with: its routing key, then its CC and BCC headers. */
-export function publishedRoutingKeys(msg: Message): string[] {
-  const keys = [msg.routingKey];
-  const h = msg.maySelectRecipients ? msg.properties.headers : undefined;
-  if (h) for (const name of ['CC', 'BCC']) {
-    const f = h.get(name);
-    if (f?.type === 'A') for (const k of f.value) {
-      const s = stringOf(k);
-      if (s !== undefined) keys.push(s);
-    }
+/** The string keys of a message's CC or BCC header. */
+export function publishedRoutingKeys(msg: Message, header: 'CC' | 'BCC'): string[] {
+  const keys: string[] = [];
+  const f = msg.maySelectRecipients ? msg.properties.headers?.get(header) : undefined;
+  if (f?.type === 'A') for (const k of f.value) {
+    const s = stringOf(k);
+    if (s !== undefined) keys.push(s);
   }
   return keys;
 }
@@ -44,14 +41,17 @@ export function deadLetteredMessage(msg: Message, reason: DeathReason, queue: st
     ['queue', str(queue)],
     ['time', { type: 'T', value: Math.floor(nowMs / 1000) }],
     ['exchange', str(msg.exchange)],
-    ['routing-keys', { type: 'A', value: publishedRoutingKeys(msg).map(str) }],
+    ['routing-keys', { type: 'A', value: [msg.routingKey, ...publishedRoutingKeys(msg, 'CC')].map(str) }],
   ];
   if (p.expiration !== undefined) info.push(['original-expiration', str(p.expiration)]);
   const existing = headers.get('x-death');
   if (existing?.type !== 'A') {
-    headers.set('x-first-death-reason', str(reason));
-    headers.set('x-first-death-queue', str(queue));
-    headers.set('x-first-death-exchange', str(msg.exchange));
+    // The first death; an x-death that is not an array is replaced, without x-first-death-* (as RabbitMQ).
+    if (existing === undefined) {
+      headers.set('x-first-death-reason', str(reason));
+      headers.set('x-first-death-queue', str(queue));
+      headers.set('x-first-death-exchange', str(msg.exchange));
+    }
     headers.set('x-death', { type: 'A', value: [{ type: 'F', value: new Map([['count', { type: 'l', value: 1n }], ...info]) }] });
   } else {
     let match: FieldTable | undefined;
@@ -75,7 +75,9 @@ export function deadLetteredMessage(msg: Message, reason: DeathReason, queue: st
   delete p.expiration;
   encodeBasicProperties(writer, p);
   const raw = Buffer.from(writer.take());
-  return new Message(dlx, dlrk ?? msg.routingKey, raw, msg.body);
+  const dead = new Message(dlx, dlrk ?? msg.routingKey, raw, msg.body);
+  if (dlrk === undefined) dead.bcc = msg.bcc;
+  return dead;
 }
 
 /**

@@ -1,6 +1,7 @@
 // A published message as the broker holds it: the content exactly as received (raw property bytes and
 // body), plus where it was published. One Message is shared by every queue it is routed to.
 import { decodeProperties, deliveryModeOf, propertyOffset, shortstrPropertyOf } from '../amqp/properties.js';
+import { erlangPair, erlangString } from '../amqp/erlang-format.js';
 import { BasicPropertyFlag, type BasicProperties } from '../amqp/spec.js';
 
 const CC_KEY = Buffer.from('\x02CC', 'latin1');
@@ -16,6 +17,8 @@ export class Message {
   storeSegment = 0;
   storeOffset = 0;
   storeLength = 0;
+  /** BCC keys the publisher gave (the header itself is removed before queues see the message). */
+  bcc: string[] | null = null;
 
   constructor(
     readonly exchange: string,
@@ -60,17 +63,21 @@ export class Message {
   }
 }
 
-/** RabbitMQ's ceiling for TTLs (and its timers), in milliseconds. */
-export const MAX_TTL_MS = 2 ** 32 - 1;
+/** RabbitMQ's ceiling for TTLs and expiry periods: ten years, in milliseconds. */
+export const MAX_TTL_MS = 315_360_000_000;
 
-/** Why an expiration property is invalid, in RabbitMQ's terms, or undefined when it is valid. */
+/**
+ * Why an expiration property is invalid, as RabbitMQ words it after "invalid expiration '<s>': ", or
+ * undefined when it is valid. Parsed like Erlang's string:to_integer: a sign, digits, nothing after.
+ */
 export function invalidExpiration(s: string): string | undefined {
-  const m = /^([+-]?\d+)(.*)$/s.exec(s);
-  if (!m) return `{error,no_integer}`;
-  if (m[2] !== '') return `{error,{leftover_string,"${m[2]}"}}`;
-  const v = Number(m[1]);
-  if (v < 0) return `{error,{value_negative,${v}}}`;
-  if (v > MAX_TTL_MS) return `{error,{value_too_large,${v},${MAX_TTL_MS}}}`;
+  const m = /^([+-]?[0-9]+)(.*)$/s.exec(s);
+  if (!m) return 'no_integer';
+  const prefix = `invalid expiration '${s}': `.length;
+  if (m[2] !== '') return erlangPair(prefix, 'leftover_string', erlangString(m[2]));
+  const v = BigInt(m[1]); // exact, however long: the reason quotes the value
+  if (v < 0n) return erlangPair(prefix, 'value_negative', v.toString());
+  if (v > BigInt(MAX_TTL_MS)) return erlangPair(prefix, 'value_too_large', v.toString());
   return undefined;
 }
 

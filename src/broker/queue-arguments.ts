@@ -2,6 +2,7 @@
 // declaration RabbitMQ refuses is refused here with the same code.
 import { integerOf, isIntegerField, stringOf, typeName, fieldsEqual, type Field, type FieldTable } from '../amqp/field-table.js';
 import { precondition } from './errors.js';
+import { MAX_TTL_MS } from './message.js';
 
 /** Returns RabbitMQ's reason (an Erlang term, printed as RabbitMQ prints it), or undefined when valid. */
 type Check = (f: Field, all: FieldTable) => string | undefined;
@@ -15,13 +16,13 @@ const nonNegativeInt: Check = (f) => {
   return v < 0 ? `{value_negative,${v}}` : undefined;
 };
 
-const MAX_TTL = 2 ** 32 - 1; // RabbitMQ's ceiling for TTL values, in milliseconds
+const MAX_TTL = MAX_TTL_MS;
 
 const messageTtl: Check = (f, all) => {
   const bad = nonNegativeInt(f, all);
   if (bad) return bad;
   const v = integerOf(f)!;
-  return v > MAX_TTL ? `{value_too_large,${v},${MAX_TTL}}` : undefined;
+  return v > MAX_TTL ? `{value_too_large,${v}}` : undefined;
 };
 
 const expires: Check = (f, all) => {
@@ -29,7 +30,7 @@ const expires: Check = (f, all) => {
   if (bad) return bad;
   const v = integerOf(f)!;
   if (v === 0) return `{value_zero,0}`;
-  return v > MAX_TTL ? `{value_too_large,${v},${MAX_TTL}}` : undefined;
+  return v > MAX_TTL ? `{value_too_large,${v}}` : undefined;
 };
 
 const longstr: Check = (f) => (f.type === 'S' ? undefined : unacceptable(f));

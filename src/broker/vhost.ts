@@ -194,6 +194,7 @@ export class VHost implements QueueOwner {
   ): DeclaredQueue {
     if (passive) {
       const q = this.queueFor(name, connectionId);
+      q.touch(); // even a passive declaration counts as use for x-expires
       return { queue: q, messageCount: q.messageCount, consumerCount: q.consumerCount };
     }
     // Exclusive queues are never durable: they cannot outlive their connection.
@@ -387,6 +388,12 @@ export class VHost implements QueueOwner {
   /** Routes by the routing key and, when the publisher set them, the CC and BCC header keys. */
   private routeWithKeys(x: Exchange, msg: Message, out: RouteSet, scratch: Binding[], routingKey = msg.routingKey): void {
     this.routeKey(x, routingKey, msg, out, scratch);
+    if (msg.bcc !== null) {
+      for (const key of msg.bcc) {
+        out.nextKey();
+        this.routeKey(x, key, msg, out, scratch);
+      }
+    }
     if (!msg.maySelectRecipients) return;
     const h = msg.properties.headers;
     if (h === undefined || (!h.has('CC') && !h.has('BCC'))) return;

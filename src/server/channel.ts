@@ -51,6 +51,7 @@ import {
   unexpectedFrame,
 } from '../broker/errors.js';
 import type { Exchange } from '../broker/exchange.js';
+import { publishedRoutingKeys } from '../broker/dead-letter.js';
 import { REPLY_TO, REPLY_TO_PREFIX, newReplyKey, replyKeyOf, type ReplyTarget } from '../broker/direct-reply-to.js';
 import { Message, invalidExpiration, type QueuedMessage } from '../broker/message.js';
 import type { MessageStorage } from '../broker/message-storage.js';
@@ -505,7 +506,10 @@ export class Channel implements DeliverySink, ReplyTarget {
       h.delete('BCC');
       p.headers = h;
     });
-    return new Message(msg.exchange, msg.routingKey, props, msg.body);
+    const copy = new Message(msg.exchange, msg.routingKey, props, msg.body);
+    // Dead-lettering routes by every key the message was published with, BCC included.
+    copy.bcc = publishedRoutingKeys(msg, 'BCC');
+    return copy;
   }
 
   /** A reply to a direct reply-to address goes straight to the requesting channel, if it is still there. */
@@ -563,7 +567,8 @@ export class Channel implements DeliverySink, ReplyTarget {
     while (this.nacks.length > 0 && this.nacks[0] <= this.confirmReady) {
       const seq = this.nacks.shift()!;
       if (seq - 1 > this.confirmSent) encodeBasicAck(this.conn.writer, this.id, seq - 1, seq - 1 - this.confirmSent > 1);
-      encodeBasicNack(this.conn.writer, this.id, seq, false, false);
+      // RabbitMQ's nack: multiple when nothing below is pending, requeue set (the field's default).
+      encodeBasicNack(this.conn.writer, this.id, seq, seq - 1 === this.confirmSent, true);
       this.confirmSent = seq;
     }
     if (this.confirmReady <= this.confirmSent) return;
