@@ -330,13 +330,14 @@ export class Queue {
   }
 
   /**
-   * Puts back messages recovered from storage, in their original order (paged out or not). TTLs
-   * count again from the restart (the enqueue time is not stored).
+   * Puts back messages recovered from storage, in their original order (paged out or not), with
+   * their TTLs counted from when they were first enqueued.
    */
-  restore(qm: QueuedMessage, messageTtl: number): void {
+  restore(qm: QueuedMessage, messageTtl: number, enqueuedAt: number | undefined): void {
     const s = this.settings;
     const ttl = s.messageTtl === undefined ? messageTtl : messageTtl < 0 ? s.messageTtl : Math.min(messageTtl, s.messageTtl);
-    if (ttl >= 0) qm.expiresAt = Date.now() + ttl;
+    // Expiry counts from when the message arrived (at least 1 so that 0 still means "never").
+    if (ttl >= 0) qm.expiresAt = Math.max(1, (enqueuedAt || Date.now()) + ttl);
     this.ready.push(qm);
     this.readyBytes += qm.size;
     if (qm.seq >= this.nextSeq) this.nextSeq = qm.seq + 1;

@@ -1,6 +1,7 @@
 // The on-disk form of a message, shared by the message store (persistent messages) and the pager
 // (transient messages of long queues):
-//   [u64 id][u16 n][u32 queue id × n][u8 len][exchange][u8 len][routing key][u32 len][properties][body]
+//   [u64 id][u64 enqueued at, ms][u16 n][u32 queue id × n][u8 len][exchange][u8 len][routing key][u32 len][properties][body]
+// The enqueue time lets TTLs run on across restarts from when the message arrived, not from the restart.
 import { propertyOffset } from '../amqp/properties.js';
 import { BasicPropertyFlag } from '../amqp/spec.js';
 import { Message, expirationOf } from '../broker/message.js';
@@ -8,13 +9,14 @@ import { Message, expirationOf } from '../broker/message.js';
 const TWO_32 = 0x100000000;
 
 /** The part before properties and body; those are appended as they are, without copying here. */
-export function messageRecordHead(msg: Message, id: number, queueIds: readonly number[]): Buffer {
+export function messageRecordHead(msg: Message, id: number, queueIds: readonly number[], enqueuedAt = 0): Buffer {
   // Names are written straight into the head: no intermediate Buffer per name on the publish path.
   const exLen = Buffer.byteLength(msg.exchange);
   const rkLen = Buffer.byteLength(msg.routingKey);
   const n = queueIds.length;
-  const head = Buffer.allocUnsafe(8 + 2 + 4 * n + 1 + exLen + 1 + rkLen + 4);
+  const head = Buffer.allocUnsafe(8 + 8 + 2 + 4 * n + 1 + exLen + 1 + rkLen + 4);
   let o = writeU64(head, id, 0);
+  o = writeU64(head, enqueuedAt, o);
   head.writeUInt16BE(n, o);
   o += 2;
   for (const q of queueIds) {
@@ -31,6 +33,7 @@ export function messageRecordHead(msg: Message, id: number, queueIds: readonly n
 
 export interface DecodedRecord {
   id: number;
+  enqueuedAt: number;
   queueIds: number[];
   /** Offset of the exchange-name length byte, where decodeMessage starts. */
   rest: number;
@@ -38,11 +41,12 @@ export interface DecodedRecord {
 
 export function decodeRecordHead(payload: Buffer): DecodedRecord {
   const id = readU64(payload, 0);
-  const n = payload.readUInt16BE(8);
+  const enqueuedAt = readU64(payload, 8);
+  const n = payload.readUInt16BE(16);
   const queueIds: number[] = new Array(n);
-  let o = 10;
+  let o = 18;
   for (let i = 0; i < n; i++, o += 4) queueIds[i] = payload.readUInt32BE(o);
-  return { id, queueIds, rest: o };
+  return { id, enqueuedAt, queueIds, rest: o };
 }
 
 /** The message in a record. With copy, its buffers are copies (the payload may be a reused view). */

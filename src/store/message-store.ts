@@ -1,6 +1,6 @@
 // Persistent messages of durable queues, in one segment log shared by all queues (a message routed
 // to several durable queues is written once). Three record types:
-//   MESSAGE    [u64 id][u16 n][u32 queue id × n][u8 len][exchange][u8 len][routing key][u32 len][properties][body]
+//   MESSAGE    [u64 id][u64 enqueued at][u16 n][u32 queue id × n][u8 len][exchange][u8 len][routing key][u32 len][properties][body]
 //   SETTLED    [u32 queue id][u64 message id][u32 segment of the message]   — acked, rejected, purged
 //   DELIVERED  [u32 queue id][u64 message id][u32 segment of the message]   — one per delivery
 // Nothing is ever rewritten: a segment is deleted once every (message, queue) pair in it is settled
@@ -75,7 +75,7 @@ export class MessageStore implements MessageStorage {
     for (const q of queues) if (q.storeId !== 0) ids.push(q.storeId);
     if (ids.length === 0) return 0;
     const id = this.nextId++;
-    const head = messageRecordHead(msg, id, ids);
+    const head = messageRecordHead(msg, id, ids, Date.now());
     const ref = this.log.append(MESSAGE, [head, msg.rawProperties, msg.body]);
     this.state(ref.segment).live += ids.length;
     msg.storeSegment = ref.segment;
@@ -163,7 +163,10 @@ export class MessageStore implements MessageStorage {
     for (const vh of broker.vhosts.values()) for (const q of vh.queues.values()) if (q.storeId !== 0) byId.set(q.storeId, q);
     // queue → (message id → queued message), in insertion (= publish) order
     const pending = new Map<Queue, Map<number, QueuedMessage>>();
-    const ttls = new Map<QueuedMessage, number>();
+    /** TTL and enqueue time of recovered messages that have a message TTL. */
+    const ttls = new Map<QueuedMessage, [number, number]>();
+    /** Enqueue time of recovered messages in queues with a queue TTL (and no message TTL). */
+    const enqueuedAt = new Map<QueuedMessage, number>();
     const facts: RecordFacts = { size: 0, priority: 0, ttl: -1 };
     let maxId = 0;
     // Every segment on disk gets a state first, so references into it can be linked while scanning.
@@ -184,7 +187,8 @@ export class MessageStore implements MessageStorage {
           // them back), so recovering a long backlog costs a small entry per message, not its body.
           const priority = Math.min(facts.priority, q.settings.maxPriority);
           const qm = new QueuedMessage(null, rec.id, rec.id, segment, facts.size, priority);
-          if (facts.ttl >= 0) ttls.set(qm, facts.ttl);
+          if (facts.ttl >= 0) ttls.set(qm, [facts.ttl, rec.enqueuedAt]);
+          else if (q.settings.messageTtl !== undefined) enqueuedAt.set(qm, rec.enqueuedAt);
           qm.pageLog = PageLog.Store;
           qm.pageSegment = segment;
           qm.pageOffset = offset;
@@ -211,7 +215,8 @@ export class MessageStore implements MessageStorage {
     let count = 0;
     for (const [q, m] of pending) {
       for (const qm of m.values()) {
-        q.restore(qm, ttls.get(qm) ?? -1);
+        const t = ttls.get(qm);
+        q.restore(qm, t ? t[0] : -1, t ? t[1] : enqueuedAt.get(qm));
         count++;
       }
       q.restored();
