@@ -20,3 +20,19 @@ export interface MessageStorage {
    */
   writeAhead(): void;
 }
+
+/**
+ * Stores a message for the queues that keep it on disk: persistent messages for every durable queue,
+ * and every message for quorum queues. Returns its storage id (0 when nothing was written).
+ */
+export function storeMessage(storage: MessageStorage, msg: Message, queues: Queue[]): number {
+  if (msg.persistent) return storage.persist(msg, queues);
+  let quorum = false;
+  for (let i = 0; i < queues.length; i++) if (queues[i].settings.quorum) quorum = true;
+  return quorum ? storage.persist(msg, queues.filter((q) => q.settings.quorum)) : 0;
+}
+
+/** The storage id a queue keeps for a message stored by storeMessage (0 if the queue did not store it). */
+export function storeIdIn(q: Queue, msg: Message, storeId: number): number {
+  return q.storeId !== 0 && (msg.persistent || q.settings.quorum) ? storeId : 0;
+}

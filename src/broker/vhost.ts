@@ -11,7 +11,7 @@ import type { ReplyTarget } from './direct-reply-to.js';
 import { deadLetteredMessage, isDeadLetterCycle, type DeathReason } from './dead-letter.js';
 import type { Message } from './message.js';
 import type { MessagePager } from './message-pager.js';
-import type { MessageStorage } from './message-storage.js';
+import { storeIdIn, storeMessage, type MessageStorage } from './message-storage.js';
 import { assertQueueArgumentsEquivalent, validateQueueArguments, validateQueueType } from './queue-arguments.js';
 import { Queue, type QueueOwner } from './queue.js';
 import { RouteSet } from './route-set.js';
@@ -285,10 +285,15 @@ export class VHost implements QueueOwner {
     const out = new RouteSet();
     out.begin();
     this.routeWithKeys(x, dead, out, []);
-    const targets = out.queues.filter((t) => !(reason !== 'rejected' && isDeadLetterCycle(t.name, dead)) && t.admits(dead.body.length));
+    const targets: Queue[] = [];
+    for (const t of out.queues) {
+      if (reason !== 'rejected' && isDeadLetterCycle(t.name, dead)) continue;
+      if (t.admits(dead.body.length)) targets.push(t);
+      else t.refused(dead); // a full target with reject-publish-dlx dead-letters it in turn
+    }
     if (targets.length === 0) return;
-    const storeId = dead.persistent && this.storage ? this.storage.persist(dead, targets) : 0;
-    for (const t of targets) t.enqueue(dead, t.storeId !== 0 ? storeId : 0);
+    const storeId = this.storage ? storeMessage(this.storage, dead, targets) : 0;
+    for (const t of targets) t.enqueue(dead, storeIdIn(t, dead, storeId));
   }
 
   /** Deletes the exclusive queues of a connection that has closed. */

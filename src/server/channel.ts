@@ -54,7 +54,7 @@ import type { Exchange } from '../broker/exchange.js';
 import { publishedRoutingKeys } from '../broker/dead-letter.js';
 import { REPLY_TO, REPLY_TO_PREFIX, newReplyKey, replyKeyOf, type ReplyTarget } from '../broker/direct-reply-to.js';
 import { Message, invalidExpiration, type QueuedMessage } from '../broker/message.js';
-import type { MessageStorage } from '../broker/message-storage.js';
+import { storeIdIn, storeMessage, type MessageStorage } from '../broker/message-storage.js';
 import type { Queue } from '../broker/queue.js';
 import { generatedName, type VHost } from '../broker/vhost.js';
 import type { Connection } from './connection.js';
@@ -478,21 +478,13 @@ export class Channel implements DeliverySink, ReplyTarget {
     }
     if (kept === 0) return routed;
     queues.length = n = kept;
-    const storeId = this.storage === null ? 0 : this.persist(msg, queues);
+    const storeId = this.storage === null ? 0 : storeMessage(this.storage, msg, queues);
     for (let i = 0; i < n; i++) {
       const q = queues[i];
-      q.enqueue(msg, q.storeId !== 0 && (msg.persistent || q.settings.quorum) ? storeId : 0);
+      q.enqueue(msg, storeIdIn(q, msg, storeId));
       if (q.inFlow) this.conn.holdForFlow(q);
     }
     return storeId !== 0 ? routed | Routed.Stored : routed;
-  }
-
-  /** Persistent messages are stored for their durable queues; quorum queues store every message. */
-  private persist(msg: Message, queues: Queue[]): number {
-    if (msg.persistent) return this.storage!.persist(msg, queues);
-    let quorum = false;
-    for (let i = 0; i < queues.length; i++) if (queues[i].settings.quorum) quorum = true;
-    return quorum ? this.storage!.persist(msg, queues.filter((q) => q.settings.quorum)) : 0;
   }
 
   private returnUnroutable(msg: Message): void {
