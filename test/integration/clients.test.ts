@@ -137,4 +137,32 @@ describe('other clients', () => {
     assert.equal(client.closed, true);
     assert.deepEqual(errors, []);
   });
+
+  test('rabbitmq-client RPCClient and a replying Consumer: request/response over direct reply-to', async () => {
+    const rabbit = rabbitmqClient();
+    const errors: unknown[] = [];
+    rabbit.on('error', (err) => errors.push(err));
+    const q = uniqueName('clients.rpc');
+    try {
+      await rabbit.onConnect(5000);
+      const replyTos: string[] = [];
+      const server = rabbit.createConsumer({ queue: q, queueOptions: { exclusive: true } }, async (req, reply) => {
+        replyTos.push(req.replyTo ?? '');
+        await reply(`pong ${String(req.body)}`);
+      });
+      server.on('error', (err) => errors.push(err));
+      await new Promise<void>((resolve) => server.once('ready', () => resolve()));
+      const rpc = rabbit.createRPCClient({ confirm: true, timeout: 5000 });
+      const replies = [];
+      for (let i = 0; i < 5; i++) replies.push(String((await rpc.send(q, `ping ${i}`)).body));
+      assert.deepEqual(replies, [0, 1, 2, 3, 4].map((i) => `pong ping ${i}`));
+      // the responder saw the address the broker put in place of amq.rabbitmq.reply-to
+      assert.ok(replyTos.every((r) => r.startsWith('amq.rabbitmq.reply-to.') && r === replyTos[0]), replyTos.join());
+      await rpc.close();
+      await server.close();
+    } finally {
+      await rabbit.close();
+    }
+    assert.deepEqual(errors, []);
+  });
 });
