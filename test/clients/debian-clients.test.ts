@@ -29,6 +29,12 @@ describe('clients from Debian', () => {
     assert.equal(stdout.trim(), 'OK');
   });
 
+  test('pika: a rejected and an expired message reach the dead-letter queue with their x-death', { skip: !hasPika && 'python3-pika is not installed' }, async () => {
+    const script = fileURLToPath(new URL('./pika_dead_letter.py', import.meta.url));
+    const { stdout } = await run(PYTHON, [script, broker.url, uniqueName('pika-dlx')], { timeout: 60_000 });
+    assert.equal(stdout.trim(), 'OK');
+  });
+
   test('amqp-tools publish and get a message through the default exchange', { skip: !hasAmqpTools && 'amqp-tools is not installed' }, async () => {
     const q = uniqueName('amqp-tools');
     await run('amqp-declare-queue', ['--url', broker.url, '-q', q], { timeout: 30_000 });
