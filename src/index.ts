@@ -133,6 +133,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     setAlarmLimits: (limits) => server.alarms.configure(limits),
     close: () =>
       (closing ??= server.close().then(async () => {
+        // Queue timers (TTL, x-expires) must not touch the stores once they are closed.
+        for (const vh of broker.vhosts.values()) for (const q of vh.queues.values()) q.closed();
         definitions?.close();
         await messages?.close();
         await pager?.close();

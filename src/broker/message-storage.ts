@@ -12,6 +12,8 @@ export interface MessageStorage {
   settled(q: Queue, qm: QueuedMessage): void;
   /** The message is being delivered (again): counted, so redelivered flags survive a restart. */
   delivered(q: Queue, qm: QueuedMessage): void;
+  /** A quorum queue put the message at its back (it keeps that place across restarts). */
+  returned(q: Queue, qm: QueuedMessage): void;
   /** Calls done once everything persisted so far is on disk (one sync serves many callers). */
   whenDurable(done: () => void): void;
   /**

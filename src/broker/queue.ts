@@ -441,8 +441,10 @@ export class Queue {
     const limit = this.settings.deliveryLimit;
     if (limit !== undefined && qm.deliveryCount > limit) return this.discard(qm, 'delivery_limit');
     // A quorum queue appends returned messages to its log: they go to the back.
-    if (this.settings.quorum) this.ready.push(qm);
-    else this.ready.putBack(qm);
+    if (this.settings.quorum) {
+      this.ready.push(qm);
+      if (qm.storeId !== 0) this.storage?.returned(this, qm);
+    } else this.ready.putBack(qm);
     this.readyBytes += qm.size;
     this.enforceLength();
     this.headChanged();

@@ -3,8 +3,9 @@
 //   MESSAGE    [u64 id][u64 enqueued at][u16 n][u32 queue id × n][u8 len][exchange][u8 len][routing key][u32 len][properties][body]
 //   SETTLED    [u32 queue id][u64 message id][u32 segment of the message]   — acked, rejected, purged
 //   DELIVERED  [u32 queue id][u64 message id][u32 segment of the message]   — one per delivery
+//   RETURNED   [u32 queue id][u64 message id][u32 segment of the message]   — a quorum queue put it at its back
 // Nothing is ever rewritten: a segment is deleted once every (message, queue) pair in it is settled
-// and no record in it still matters for a segment that remains (a SETTLED or DELIVERED record is
+// and no record in it still matters for a segment that remains (a SETTLED, DELIVERED or RETURNED record is
 // needed as long as the segment of the message it names exists).
 // Recovery replays the log in order; queue ids come from the definitions journal and are never reused.
 import type { Broker } from '../broker/broker.js';
@@ -18,6 +19,7 @@ import { SegmentLog, type RecordRef } from './segment-log.js';
 const MESSAGE = 1;
 const SETTLED = 2;
 const DELIVERED = 3;
+const RETURNED = 4;
 
 
 /** Per segment: how many (message, queue) pairs in it are unsettled, and which segments its records point into. */
@@ -94,6 +96,10 @@ export class MessageStore implements MessageStorage {
 
   delivered(q: Queue, qm: QueuedMessage): void {
     this.appendRef(DELIVERED, q.storeId, qm.storeId, qm.storeSegment);
+  }
+
+  returned(q: Queue, qm: QueuedMessage): void {
+    this.appendRef(RETURNED, q.storeId, qm.storeId, qm.storeSegment);
   }
 
   whenDurable(done: () => void): void {
@@ -205,7 +211,12 @@ export class MessageStore implements MessageStorage {
       const qm = q && pending.get(q)?.get(id);
       if (!qm) return;
       if (type === DELIVERED) qm.deliveryCount++;
-      else if (type === SETTLED) {
+      else if (type === RETURNED) {
+        // to the back: a Map iterates in insertion order
+        const m = pending.get(q)!;
+        m.delete(id);
+        m.set(id, qm);
+      } else if (type === SETTLED) {
         pending.get(q)!.delete(id);
         const st = this.segments.get(msgSegment);
         if (st) st.live--;
@@ -219,8 +230,10 @@ export class MessageStore implements MessageStorage {
         q.restore(qm, t ? t[0] : -1, t ? t[1] : enqueuedAt.get(qm));
         count++;
       }
-      q.restored();
     }
+    // Only once every queue has its messages back: what expired meanwhile is dead-lettered behind
+    // what its dead-letter queue already held.
+    for (const q of pending.keys()) q.restored();
     // Delete what recovery shows is no longer needed.
     this.lastSegment = this.log.currentSegment;
     for (const seg of [...this.segments.keys()]) this.maybeDelete(seg);
