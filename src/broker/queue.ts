@@ -106,9 +106,14 @@ export class Queue {
   setPolicy(policy: Policy | null): void {
     if (policy === this.policy) return;
     this.policy = policy;
-    const maxPriority = this.settings.maxPriority;
-    this.settings = resolveQueueSettings(this.args, policy?.definition);
-    this.settings.maxPriority = maxPriority; // fixed at declaration: the ready list is built for it
+    const previous = this.settings;
+    const next = resolveQueueSettings(this.args, policy?.definition);
+    next.maxPriority = previous.maxPriority; // fixed at declaration: the ready list is built for it
+    // RabbitMQ applies the new limits before the new overflow mode: a drop-head queue trims its
+    // backlog to the new length even when the same policy also switches it to reject-publish.
+    this.settings = { ...next, overflow: previous.overflow };
+    this.enforceLength();
+    this.settings = next;
     this.touch();
     this.enforceLength();
     this.headChanged();
