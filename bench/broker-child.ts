@@ -2,6 +2,7 @@
 // listens, and stopped cleanly ("close", then SIGKILL if it hangs) or killed outright.
 import { fork, type ChildProcess } from 'node:child_process';
 import type { BrokerKind, FromBrokerProcess } from './broker-process.js';
+import { openFilesLimit } from './proc-stats.js';
 import type { BrokerEndpoint } from './run-context.js';
 
 export interface BrokerLaunch {
@@ -29,7 +30,7 @@ export class BrokerChild {
   constructor(kind: BrokerKind, launch: BrokerLaunch, options: { dataDir?: string; startTimeoutMs: number }) {
     this.spawnedNs = process.hrtime.bigint();
     this.proc = fork(launch.entry, options.dataDir === undefined ? [kind] : [kind, options.dataDir], {
-      execArgv: launch.execArgv,
+      ...withRaisedFileLimit(launch.execArgv),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.pid = this.proc.pid!;
@@ -80,4 +81,21 @@ export class BrokerChild {
       });
     });
   }
+}
+
+/**
+ * A broker holding a thousand connections needs as many file descriptors: if this process's soft
+ * open-files limit is below its hard one, the broker is started through `sh -c 'ulimit -n HARD; exec node ...'`
+ * (exec keeps the pid and the IPC channel fork sets up).
+ */
+function withRaisedFileLimit(execArgv: string[]): { execArgv: string[]; execPath?: string } {
+  let limit: { soft: number; hard: number };
+  try {
+    limit = openFilesLimit('self');
+  } catch {
+    return { execArgv };
+  }
+  if (limit.soft >= limit.hard) return { execArgv };
+  const hard = Number.isFinite(limit.hard) ? String(limit.hard) : 'unlimited';
+  return { execPath: '/bin/sh', execArgv: ['-c', `ulimit -n ${hard}; exec "$0" "$@"`, process.execPath, ...execArgv] };
 }

@@ -1,5 +1,6 @@
 // Scenarios that publish a large backlog (1,000,000 messages unless --backlog-count says otherwise):
-// they take minutes and gigabytes, so they run only when named with --scenario.
+// they take minutes and gigabytes, so they run only when named with --scenario. So do the ones that
+// measure something other than message flow: idle connections, declare rate, cold start.
 import type { BacklogPlan, PlanParams, ProducerGroup, RecoveryPlan, Scenario } from './scenario-types.js';
 
 const BODY_SIZE = 512;
@@ -49,12 +50,14 @@ export const heavyScenarios: Scenario[] = [
       'publish 1M × 512 B persistent to a durable queue with no consumer (1 producer, confirm window 1024), ' +
       'then 1 consumer drains it (prefetch 500, manual ack)',
     heavy: true,
+    usesBacklogCount: true,
     plan: (ns, params) => backlogPlan(ns, params, true),
   },
   {
     name: 'backlog-1m-transient',
     summary: 'as backlog-1m, with transient messages to a non-durable queue',
     heavy: true,
+    usesBacklogCount: true,
     plan: (ns, params) => backlogPlan(ns, params, false),
   },
   {
@@ -63,12 +66,49 @@ export const heavyScenarios: Scenario[] = [
       'publish 1M × 512 B persistent to a durable queue (confirms), stop the broker cleanly, restart it on the same ' +
       'data dir: time to listen and to hold every message again (embedded Warren only)',
     heavy: true,
+    usesBacklogCount: true,
     plan: (ns, params) => recoveryPlan(ns, params, 'clean'),
   },
   {
     name: 'recovery-kill9',
     summary: 'as recovery, but the broker is stopped with SIGKILL (embedded Warren only)',
     heavy: true,
+    usesBacklogCount: true,
     plan: (ns, params) => recoveryPlan(ns, params, 'kill'),
+  },
+  {
+    name: 'idle-connections-1000',
+    summary:
+      'open 1,000 connections with one channel each (2 processes, 50 handshakes in flight each), let the broker settle 3 s: ' +
+      'broker RSS per connection, (with − before) / 1,000; then close them. A broker the bench did not start may reuse ' +
+      'memory that earlier runs left it, which lowers the figure: run this scenario first',
+    heavy: true,
+    plan: () => ({ kind: 'idle-connections', connections: 1000, processes: 2, concurrency: 50, settleMs: 3000 }),
+  },
+  {
+    name: 'declare-10k-queues',
+    summary:
+      'declare 10,000 durable queues, each bound to one durable direct exchange, on one connection: 8 channels, ' +
+      '100 declare+bind pairs in flight; then delete them (100 deletes in flight)',
+    heavy: true,
+    plan: (ns) => ({
+      kind: 'declare-rate',
+      exchange: `${ns}.direct`,
+      queuePrefix: `${ns}.q`,
+      queues: 10_000,
+      durable: true,
+      // Both brokers declare faster on more channels (RabbitMQ 3.10: about 250 pairs/s on 4, 390 on 8, 500 on 16;
+      // Warren: 5,800, 11,000, 19,000): 8 keeps to "a few channels" and the run on RabbitMQ near half a minute.
+      channels: 8,
+      inFlight: 100,
+    }),
+  },
+  {
+    name: 'startup',
+    summary:
+      'spawn `node dist/cli/main.js server` (compiled from the current src/) on an empty data dir, time spawn → ' +
+      'first connection.open-ok, 5 runs (embedded Warren only)',
+    heavy: true,
+    plan: () => ({ kind: 'startup', runs: 5 }),
   },
 ];

@@ -51,7 +51,57 @@ export interface RecoveryMeasurements {
   rssAfterRecoveryMb: number;
 }
 
-type Figures = SteadyFlowMeasurements & BacklogMeasurements & RecoveryMeasurements;
+/** Idle connections: what holding them open costs the broker. RSS figures are null without its pid. */
+export interface IdleConnectionsMeasurements {
+  /** connections over the time from the start signal to the last connection.open-ok (and channel.open-ok) */
+  connectionsPerSec: number;
+  /** before any connection opens (after the broker settled) */
+  rssBeforeMb: number | null;
+  /** all connections open and the broker settled */
+  rssWithConnectionsMb: number | null;
+  /** (with − before) / connections */
+  rssPerConnectionKib: number | null;
+  /** over the settle time, with every connection open and silent */
+  idleBrokerCpuCores: number | null;
+  rssAfterCloseMb: number | null;
+  /** the connecting processes, over the connecting time */
+  generatorCpuCores: number;
+}
+
+/** Declare rate: queue.declare + queue.bind pairs, pipelined on one connection; then queue.delete. */
+export interface DeclareRateMeasurements {
+  declaresPerSec: number;
+  rssBeforeMb: number | null;
+  declareBrokerCpuCores: number | null;
+  declarePeakRssMb: number | null;
+  /** as the last bind-ok arrives */
+  rssAfterDeclareMb: number | null;
+  /** (after declaring − before) / queues */
+  rssPerQueueKib: number | null;
+  /** from the first queue.delete to the last delete-ok */
+  deleteMs: number;
+  deletesPerSec: number;
+  rssAfterDeleteMb: number | null;
+  /** the bench's own process, which drives the one connection, over the declaring time */
+  generatorCpuCores: number;
+}
+
+/** Cold start of the broker's command line on an empty data dir; times from the spawn. */
+export interface StartupMeasurements {
+  /** median over the runs */
+  startupMs: number;
+  startupMinMs: number;
+  startupMaxMs: number;
+  /** median over the runs, read right after the first connection opened */
+  startupRssMb: number;
+}
+
+type Figures = SteadyFlowMeasurements &
+  BacklogMeasurements &
+  RecoveryMeasurements &
+  IdleConnectionsMeasurements &
+  DeclareRateMeasurements &
+  StartupMeasurements;
 export type MetricKey = keyof Figures;
 /** Any kind's figures; a figure a kind does not have is absent. */
 export type Measurements = { [K in MetricKey]?: number | null };
@@ -68,6 +118,7 @@ const count = (v: number): string => Math.round(v).toLocaleString('en-US');
 const millis = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const cores = (v: number): string => `${Math.round(v * 100)}%`;
 const megabytes = (v: number): string => v.toFixed(0);
+const kibibytes = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
 /** In table order; a table shows the rows its scenario's runs have figures for. */
 export const METRICS: MetricSpec[] = [
@@ -94,9 +145,31 @@ export const METRICS: MetricSpec[] = [
   { key: 'spawnToRecoveredMs', label: 'spawn → all messages queued ms', better: 'lower', format: millis },
   { key: 'recoveryPeakRssMb', label: 'broker peak RSS recovering MB', better: 'lower', format: megabytes },
   { key: 'rssAfterRecoveryMb', label: 'broker RSS after recovery MB', better: 'lower', format: megabytes },
+  // idle connections (and the RSS before, shared with declare rate)
+  { key: 'connectionsPerSec', label: 'connections opened/s', better: 'higher', format: count },
+  { key: 'rssBeforeMb', label: 'broker RSS before MB', better: 'lower', format: megabytes },
+  { key: 'rssWithConnectionsMb', label: 'broker RSS, connections open MB', better: 'lower', format: megabytes },
+  { key: 'rssPerConnectionKib', label: 'broker RSS per connection KiB', better: 'lower', format: kibibytes },
+  { key: 'idleBrokerCpuCores', label: 'broker CPU, connections idle', better: 'lower', format: cores },
+  { key: 'rssAfterCloseMb', label: 'broker RSS after closing MB', better: 'lower', format: megabytes },
+  // declare rate
+  { key: 'declaresPerSec', label: 'declare+bind pairs/s', better: 'higher', format: count },
+  { key: 'declareBrokerCpuCores', label: 'broker CPU declaring', better: 'lower', format: cores },
+  { key: 'declarePeakRssMb', label: 'broker peak RSS declaring MB', better: 'lower', format: megabytes },
+  { key: 'rssAfterDeclareMb', label: 'broker RSS after declaring MB', better: 'lower', format: megabytes },
+  { key: 'rssPerQueueKib', label: 'broker RSS per queue KiB', better: 'lower', format: kibibytes },
+  { key: 'deleteMs', label: 'delete all queues ms', better: 'lower', format: millis },
+  { key: 'deletesPerSec', label: 'queue deletes/s', better: 'higher', format: count },
+  { key: 'rssAfterDeleteMb', label: 'broker RSS after deleting MB', better: 'lower', format: megabytes },
+  // startup
+  { key: 'startupMs', label: 'spawn → connection.open-ok ms (median)', better: 'lower', format: millis },
+  { key: 'startupMinMs', label: 'spawn → connection.open-ok ms (fastest)', better: 'lower', format: millis },
+  { key: 'startupMaxMs', label: 'spawn → connection.open-ok ms (slowest)', better: 'lower', format: millis },
+  { key: 'startupRssMb', label: 'broker RSS at first connection MB', better: 'lower', format: megabytes },
   // generator
   { key: 'producerCpuCores', label: 'producer procs CPU', better: 'lower', format: cores },
   { key: 'consumerCpuCores', label: 'consumer procs CPU', better: 'lower', format: cores },
+  { key: 'generatorCpuCores', label: 'generator CPU', better: 'lower', format: cores },
 ];
 
 export function formatMetric(spec: MetricSpec, value: number | null | undefined): string {

@@ -30,3 +30,12 @@ export function rssBytes(pid: number): number {
   if (!match) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]) * 1024;
 }
+
+/** The process's open-files limit ("Max open files"); 'unlimited' reads as Infinity. */
+export function openFilesLimit(pid: number | 'self'): { soft: number; hard: number } {
+  const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  const match = /^Max open files\s+(\S+)\s+(\S+)/m.exec(limits);
+  if (!match) throw new Error(`no open-files limit for ${pid}`);
+  const parse = (v: string): number => (v === 'unlimited' ? Infinity : Number(v));
+  return { soft: parse(match[1]!), hard: parse(match[2]!) };
+}

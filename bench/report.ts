@@ -50,7 +50,7 @@ export function summaryTables(scenarios: Scenario[], targets: string[], records:
   const out: string[] = [];
   for (const scenario of scenarios) {
     out.push(`### ${scenario.name}${scenario.heavy ? ' (heavy)' : ''}`, '', scenario.summary, '');
-    if (scenario.heavy) out.push(`Messages: ${params.backlogCount.toLocaleString('en-US')} (--backlog-count).`, '');
+    if (scenario.usesBacklogCount) out.push(`Messages: ${params.backlogCount.toLocaleString('en-US')} (--backlog-count).`, '');
     const runsOf = (t: string): RunRecord[] => records.filter((r) => r.scenario === scenario.name && r.target === t);
     const medians = targets.map((t) => medianMeasurements(runsOf(t)));
     const ratioHeader = targets.length === 2 ? [`${targets[0]} / ${targets[1]}`] : [];

@@ -9,7 +9,10 @@ import { progressLine, summaryTables, type RunRecord } from './report.js';
 import type { Scenario } from './scenario-types.js';
 import { findScenarios, scenarios as allScenarios } from './scenarios.js';
 import { runBacklog } from './backlog.js';
+import { runDeclareRate } from './declare-rate.js';
+import { runIdleConnections } from './idle-connections.js';
 import { runRecovery } from './recovery.js';
+import { runStartup } from './startup.js';
 import type { RunSettings } from './run-context.js';
 import { runSteadyFlow } from './steady-flow.js';
 import { childBroker, externalBroker, type Target } from './targets.js';
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
   const targets = await openTargets(options);
   // A heavy scenario's run takes minutes: one round each unless asked for more.
   const roundsOf = (s: Scenario): number => options.rounds ?? (s.heavy || targets.length === 1 ? 1 : 2);
-  const heavy = scenarios.some((s) => s.heavy) ? `; heavy scenarios: ${settings.backlogCount.toLocaleString('en-US')} messages` : '';
+  const heavy = scenarios.some((s) => s.usesBacklogCount) ? `; backlog scenarios: ${settings.backlogCount.toLocaleString('en-US')} messages` : '';
   console.log(
     `warren bench: ${scenarios.length} scenario(s) on ${targets.map((t) => t.label).join(' and ')}; ` +
       `${settings.warmupMs / 1000}s warm-up + ${settings.durationMs / 1000}s measured${heavy}; ${settings.client} client; ` +
@@ -79,7 +82,6 @@ async function runOnce(scenario: Scenario, target: Target, round: number, index:
   try {
     let measurements: Measurements;
     switch (plan.kind) {
-      // further plan kinds (idle connections, declare rate) get a case each
       case 'steady-flow':
         measurements = await runSteadyFlow(plan, await target.prepare(), settings);
         break;
@@ -92,6 +94,21 @@ async function runOnce(scenario: Scenario, target: Target, round: number, index:
         }
         measurements = await runRecovery(plan, target.launchOnDataDir, settings);
         break;
+      case 'idle-connections':
+        measurements = await runIdleConnections(plan, await target.prepare(), settings);
+        break;
+      case 'declare-rate':
+        measurements = await runDeclareRate(plan, await target.prepare());
+        break;
+      case 'startup': {
+        if (!target.cliLaunch) {
+          return { ...record, measurements: null, skipped: 'the bench cold-starts only Warren, through its own command line' };
+        }
+        const launch = target.cliLaunch();
+        if (launch.underTsx) console.error('  startup: the broker could not be compiled; its times include tsx');
+        measurements = await runStartup(plan, launch);
+        break;
+      }
     }
     return { ...record, measurements };
   } catch (err) {

@@ -1,6 +1,7 @@
 // How a scenario is described. A scenario names itself and, given a namespace unique to one run,
 // returns a plan: the topology to declare and the load to put on it. A new kind of measurement
-// (idle connections, declare rate, ...) adds a plan kind and a runner for it.
+// adds a plan kind and a runner for it (steady-flow.ts, backlog.ts, recovery.ts, idle-connections.ts,
+// declare-rate.ts, startup.ts).
 
 export interface ExchangeSpec {
   name: string;
@@ -33,6 +34,11 @@ export interface ProducerGroup {
   exchange: string;
   /** used in turn, message by message */
   routingKeys: string[];
+  /**
+   * set: connection i publishes with routingKeysPerConnection[i] (in turn) instead of `routingKeys`,
+   * e.g. one producer per queue; needs an entry per connection
+   */
+  routingKeysPerConnection?: string[][];
   /** at least 8: the first 8 bytes carry the send time */
   bodySize: number;
   persistent: boolean;
@@ -89,7 +95,46 @@ export interface RecoveryPlan {
   stop: 'clean' | 'kill';
 }
 
-export type ScenarioPlan = SteadyFlowPlan | BacklogPlan | RecoveryPlan;
+/**
+ * Idle connections: open `connections` AMQP connections with one channel each (spread over `processes`
+ * generator processes), let the broker settle, and read what they cost it in memory; then close them.
+ */
+export interface IdleConnectionsPlan {
+  kind: 'idle-connections';
+  connections: number;
+  processes: number;
+  /** connection handshakes in flight at once, per process */
+  concurrency: number;
+  /** after the last connection opens (and after they close), before the broker's RSS is read */
+  settleMs: number;
+}
+
+/**
+ * Declare rate: on one connection, declare `queues` queues and bind each to one direct exchange,
+ * pipelined over a few channels with a bounded number of declare+bind pairs in flight; then delete them.
+ */
+export interface DeclareRatePlan {
+  kind: 'declare-rate';
+  exchange: string;
+  /** queue i is `${queuePrefix}${i}`, bound with routing key `k${i}` */
+  queuePrefix: string;
+  queues: number;
+  durable: boolean;
+  channels: number;
+  /** declare+bind pairs (or deletes) outstanding at once, across the channels */
+  inFlight: number;
+}
+
+/**
+ * Cold start: spawn the broker's own command line on an empty data dir and time spawn → first
+ * AMQP connection open (connection.open-ok), `runs` times. Only for a broker the bench can start.
+ */
+export interface StartupPlan {
+  kind: 'startup';
+  runs: number;
+}
+
+export type ScenarioPlan = SteadyFlowPlan | BacklogPlan | RecoveryPlan | IdleConnectionsPlan | DeclareRatePlan | StartupPlan;
 export type PlanKind = ScenarioPlan['kind'];
 
 /** Settings from the command line that shape a plan. */
@@ -103,6 +148,8 @@ export interface Scenario {
   summary: string;
   /** runs only when named with --scenario: long, and memory- or disk-hungry */
   heavy?: boolean;
+  /** its plan's size is --backlog-count (the backlog and recovery scenarios) */
+  usesBacklogCount?: boolean;
   /** `ns` prefixes every exchange and queue name so runs never collide on a shared broker */
   plan(ns: string, params: PlanParams): ScenarioPlan;
 }

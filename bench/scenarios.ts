@@ -1,8 +1,13 @@
 // The scenario table. Add a scenario by adding an entry; `--scenario NAME` selects by name.
 import { heavyScenarios } from './heavy-scenarios.js';
 import type { Scenario } from './scenario-types.js';
+import { topicLoad } from './topic-bindings.js';
 
 const KIB = 1024;
+
+/** Computed once: 1,000 bindings and 8,192 routing keys, the same for every run and broker. */
+const TOPIC = topicLoad({ bindings: 1000, queues: 10, publishKeys: 8192, fromBindings: 0.9, seed: 1000 });
+const percent = (share: number): string => `${Math.round(share * 100)}%`;
 
 const steadyFlowScenarios: Scenario[] = [
   {
@@ -48,6 +53,49 @@ const steadyFlowScenarios: Scenario[] = [
         producers: { connections: 1, processes: 1, exchange: `${ns}.fanout`, routingKeys: [''], bodySize: KIB, persistent: false },
         // two consumer processes, so the ten consumers' parsing and acking is not one event loop's bottleneck
         consumers: { queues, processes: 2, prefetch: 200, manualAck: true },
+      };
+    },
+  },
+  {
+    name: 'topic-1000',
+    summary:
+      '2 producers (1 process) → topic exchange with 1,000 bindings (region.kind.id keys, a fifth with * or #) over ' +
+      `10 queues → 10 consumers; random keys of which ${percent(TOPIC.routedShare)} route, ` +
+      `${TOPIC.meanQueuesPerPublish.toFixed(2)} queues per publish on average; 1 KiB transient, manual ack, prefetch 200`,
+    plan: (ns) => {
+      const queues = Array.from({ length: 10 }, (_, i) => `${ns}.q${i}`);
+      const exchange = `${ns}.topic`;
+      return {
+        kind: 'steady-flow',
+        topology: {
+          exchanges: [{ name: exchange, type: 'topic', durable: false }],
+          queues: queues.map((name) => ({ name, durable: false })),
+          bindings: TOPIC.bindingKeys.map((routingKey, i) => ({ exchange, queue: queues[i % queues.length]!, routingKey })),
+        },
+        producers: { connections: 2, processes: 1, exchange, routingKeys: TOPIC.publishKeys, bodySize: KIB, persistent: false },
+        consumers: { queues, processes: 2, prefetch: 200, manualAck: true },
+      };
+    },
+  },
+  {
+    name: 'many-producers-50',
+    summary:
+      '50 producers → 50 queues (one each) → 50 consumers, 100 connections over 4 processes, 1 KiB transient, manual ack, prefetch 100',
+    plan: (ns) => {
+      const queues = Array.from({ length: 50 }, (_, i) => `${ns}.q${i}`);
+      return {
+        kind: 'steady-flow',
+        topology: { exchanges: [], queues: queues.map((name) => ({ name, durable: false })), bindings: [] },
+        producers: {
+          connections: 50,
+          processes: 2,
+          exchange: '',
+          routingKeys: queues,
+          routingKeysPerConnection: queues.map((q) => [q]),
+          bodySize: KIB,
+          persistent: false,
+        },
+        consumers: { queues, processes: 2, prefetch: 100, manualAck: true },
       };
     },
   },

@@ -3,11 +3,12 @@
 import { fileURLToPath } from 'node:url';
 import { BrokerChild, type BrokerLaunch } from './broker-child.js';
 import type { BrokerKind } from './broker-process.js';
-import { compileBrokerProcess } from './compile-broker.js';
+import { compileBroker } from './compile-broker.js';
 import type { BrokerEndpoint } from './run-context.js';
 import { describeBroker } from './topology.js';
 
 const BROKER_SOURCE = fileURLToPath(new URL('./broker-process.ts', import.meta.url));
+const CLI_SOURCE = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const TSX_LOADER = import.meta.resolve('tsx');
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -23,20 +24,31 @@ export interface Target {
    * directory, which it leaves in place when it stops (restart scenarios start two in turn).
    */
   launchOnDataDir?(dataDir: string, startTimeoutMs: number): BrokerChild;
+  /**
+   * Only for Warren started by the bench: how to run its command line (`node <entry> server ...`), for
+   * cold-start timing. `underTsx`: compiling failed, so startup times include tsx's loader.
+   */
+  cliLaunch?(): BrokerLaunch & { underTsx: boolean };
 }
 
-let launch: BrokerLaunch | null = null;
+let launches: { broker: BrokerLaunch; cli: BrokerLaunch & { underTsx: boolean } } | null = null;
 
 /** Compiled once per bench run; if compiling fails the broker runs under tsx, and its RSS includes tsx's loader. */
-function brokerLaunch(): BrokerLaunch {
-  if (launch) return launch;
+function compiledLaunches(): NonNullable<typeof launches> {
+  if (launches) return launches;
   try {
-    launch = { entry: compileBrokerProcess(), execArgv: [] };
+    const compiled = compileBroker();
+    launches = { broker: { entry: compiled.brokerProcess, execArgv: [] }, cli: { entry: compiled.cli, execArgv: [], underTsx: false } };
   } catch (err) {
     console.error(`  ${err instanceof Error ? err.message : String(err)}; running the broker under tsx (+~35 MB RSS)`);
-    launch = { entry: BROKER_SOURCE, execArgv: ['--import', TSX_LOADER] };
+    const execArgv = ['--import', TSX_LOADER];
+    launches = { broker: { entry: BROKER_SOURCE, execArgv }, cli: { entry: CLI_SOURCE, execArgv, underTsx: true } };
   }
-  return launch;
+  return launches;
+}
+
+function brokerLaunch(): BrokerLaunch {
+  return compiledLaunches().broker;
 }
 
 /**
@@ -64,6 +76,7 @@ export function childBroker(kind: BrokerKind): Target {
   };
   if (kind === 'warren') {
     target.launchOnDataDir = (dataDir, startTimeoutMs) => new BrokerChild(kind, brokerLaunch(), { dataDir, startTimeoutMs });
+    target.cliLaunch = () => compiledLaunches().cli;
   }
   return target;
 }

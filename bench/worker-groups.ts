@@ -18,11 +18,17 @@ export interface ConsumerOptions {
 
 /** Forks the producer processes; each connects when it gets its work and says 'ready'. */
 export function forkProducers(group: ProducerGroup, url: string, client: ClientKind, options: ProducerOptions = {}): WorkerHandle[] {
+  if (group.routingKeysPerConnection && group.routingKeysPerConnection.length !== group.connections) {
+    throw new Error(`routingKeysPerConnection has ${group.routingKeysPerConnection.length} entries for ${group.connections} connections`);
+  }
   const perConnection = options.messageCount === undefined ? null : splitCount(options.messageCount, group.connections);
   let firstConnection = 0;
   return spread(Array.from({ length: group.connections }), group.processes).map((share, i) => {
     const worker = new WorkerHandle(`producer process ${i + 1}`);
     const work = producerWork(group, share.length);
+    if (group.routingKeysPerConnection) {
+      work.routingKeysPerConnection = group.routingKeysPerConnection.slice(firstConnection, firstConnection + share.length);
+    }
     if (perConnection) {
       const mine = perConnection.slice(firstConnection, firstConnection + share.length);
       work.messageLimit = mine.reduce((sum, n) => sum + n, 0);
@@ -39,6 +45,15 @@ export function forkConsumers(group: ConsumerGroup, url: string, client: ClientK
     const work: ConsumerWork = { queues, prefetch: group.prefetch, manualAck: group.manualAck };
     if (options.connectOnRun) work.connectOnRun = true;
     worker.send({ type: 'init', role: 'consumer', client, url, work });
+    return worker;
+  });
+}
+
+/** Forks processes that open `connections` idle connections in all when told to run (counted mode). */
+export function forkIdleConnections(connections: number, processes: number, concurrency: number, url: string, client: ClientKind): WorkerHandle[] {
+  return splitCount(connections, Math.min(processes, connections)).map((mine, i) => {
+    const worker = new WorkerHandle(`connecting process ${i + 1}`);
+    worker.send({ type: 'init', role: 'idle', client, url, work: { connections: mine, concurrency } });
     return worker;
   });
 }

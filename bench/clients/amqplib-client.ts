@@ -1,7 +1,7 @@
 // The reference client: amqplib, one connection and one channel per publisher or consumer.
 // Confirm callbacks are one shared function, so a confirm window costs no closure or promise per message.
 import amqp from 'amqplib';
-import type { Client, Consumer, ConsumerOptions, Publisher, PublisherOptions } from './client.js';
+import type { Client, Consumer, ConsumerOptions, IdleConnection, Publisher, PublisherOptions } from './client.js';
 
 /** amqplib leaves Nagle's algorithm on by default, which adds tens of milliseconds to latency at low rates. */
 const SOCKET_OPTIONS = { noDelay: true };
@@ -52,6 +52,14 @@ async function openConsumer(url: string, options: ConsumerOptions): Promise<Cons
   };
 }
 
+async function openIdleConnection(url: string, onFailure: (err: Error) => void): Promise<IdleConnection> {
+  const conn = await amqp.connect(url, SOCKET_OPTIONS);
+  conn.on('error', onFailure);
+  const channel = await conn.createChannel();
+  channel.on('error', onFailure);
+  return { close: () => closeQuietly(conn) };
+}
+
 /** Closing while publishes or deliveries are in flight may reject; the run is over, so that is ignored. */
 async function closeQuietly(conn: amqp.ChannelModel): Promise<void> {
   try {
@@ -61,4 +69,4 @@ async function closeQuietly(conn: amqp.ChannelModel): Promise<void> {
   }
 }
 
-export const amqplibClient: Client = { openPublisher, openConsumer };
+export const amqplibClient: Client = { openPublisher, openConsumer, openIdleConnection };

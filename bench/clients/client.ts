@@ -40,7 +40,14 @@ export interface Consumer {
   close(): Promise<void>;
 }
 
+/** A connection with one channel open that sends nothing more until closed. */
+export interface IdleConnection {
+  close(): Promise<void>;
+}
+
 export interface Client {
   openPublisher(url: string, options: PublisherOptions): Promise<Publisher>;
   openConsumer(url: string, options: ConsumerOptions): Promise<Consumer>;
+  /** `onFailure`: the connection failed after opening (broker closed it, socket error) */
+  openIdleConnection(url: string, onFailure: (err: Error) => void): Promise<IdleConnection>;
 }

@@ -7,6 +7,8 @@ export interface ProducerWork {
   connections: number;
   exchange: string;
   routingKeys: string[];
+  /** set: one list per connection of this process, used instead of `routingKeys` */
+  routingKeysPerConnection?: string[][];
   bodySize: number;
   persistent: boolean;
   confirmWindow?: number;
@@ -25,9 +27,17 @@ export interface ConsumerWork {
   connectOnRun?: boolean;
 }
 
+/** Connections that only open (one channel each) and then sit idle; counted mode only. */
+export interface IdleWork {
+  connections: number;
+  /** handshakes in flight at once */
+  concurrency: number;
+}
+
 export type WorkerInit =
   | { type: 'init'; role: 'producer'; client: ClientKind; url: string; work: ProducerWork }
-  | { type: 'init'; role: 'consumer'; client: ClientKind; url: string; work: ConsumerWork };
+  | { type: 'init'; role: 'consumer'; client: ClientKind; url: string; work: ConsumerWork }
+  | { type: 'init'; role: 'idle'; client: ClientKind; url: string; work: IdleWork };
 
 /** Times on the machine's monotonic clock (process.hrtime.bigint), which all processes share. */
 export interface WorkerStart {
@@ -55,7 +65,10 @@ export type ToWorker = WorkerInit | WorkerStart | WorkerRun | WorkerFinish | Wor
 /** Sent in counted mode every PROGRESS_INTERVAL_MS; the parent adds up `done` across processes. */
 export interface WorkerProgress {
   type: 'progress';
-  /** producers: publishes the broker confirmed or nacked (published, without confirms); consumers: messages received */
+  /**
+   * producers: publishes the broker confirmed or nacked (published, without confirms); consumers: messages
+   * received; idle: connections open
+   */
   done: number;
   /** when `done` last grew, on the shared monotonic clock; 0n before it first does */
   lastDoneNs: bigint;

@@ -23,13 +23,20 @@ export class ProducerLoop {
   private skipped = 0;
   private startedNs = 0n;
 
-  /** `limit`: publish this many, then stop (counted mode); undefined: until stopped */
+  private readonly routingKeys: string[];
+
+  /**
+   * `limit`: publish this many, then stop (counted mode); undefined: until stopped.
+   * `routingKeys`: this connection's own keys; undefined: the work's.
+   */
   constructor(
     private readonly work: ProducerWork,
     private readonly tally: Tally,
     private readonly limit?: number,
+    routingKeys?: string[],
   ) {
     this.body = Buffer.alloc(work.bodySize, 0x61);
+    this.routingKeys = routingKeys ?? work.routingKeys;
   }
 
   attach(publisher: Publisher): void {
@@ -60,7 +67,8 @@ export class ProducerLoop {
 
   private readonly pump = (): void => {
     const publisher = this.publisher!;
-    const { routingKeys, confirmWindow, ratePerSecond } = this.work;
+    const { confirmWindow, ratePerSecond } = this.work;
+    const routingKeys = this.routingKeys;
     let burst = 0;
     while (this.running) {
       if (this.limit !== undefined && this.sent >= this.limit) return;

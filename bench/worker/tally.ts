@@ -7,10 +7,13 @@ export class Tally {
   confirmed = 0;
   nacked = 0;
   consumed = 0;
-  /** monotonic times of the latest publish, confirm and delivery: when counted work really ended */
+  /** idle connections opened */
+  opened = 0;
+  /** monotonic times of the latest publish, confirm, delivery and connection open: when counted work really ended */
   lastPublishNs = 0n;
   lastConfirmNs = 0n;
   lastConsumeNs = 0n;
+  lastOpenNs = 0n;
   readonly latency = new LatencyHistogram();
 }
 

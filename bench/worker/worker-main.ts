@@ -1,13 +1,13 @@
-// Entry point of a producer or consumer process, forked by the parent (see worker-handle.ts).
-// init → connect everything → 'ready'; then either
+// Entry point of a producer, consumer or idle-connection process, forked by the parent (see worker-handle.ts).
+// init → connect everything (idle connections: nothing yet) → 'ready'; then either
 //   timed mode:   start → run, snapshot at the window's edges → 'report'
-//   counted mode: run → work, sending 'progress' → finish → 'report'
+//   counted mode: run → work (idle: open the connections), sending 'progress' → finish → 'report'
 // and stop → close, exit.
 import { clientFor } from '../clients/index.js';
-import type { Client, Consumer, Publisher } from '../clients/client.js';
+import type { Client } from '../clients/client.js';
 import { splitCount } from '../shares.js';
 import { ConsumerLoop } from './consumer-loop.js';
-import type { ConsumerWork, FromWorker, ToWorker, WorkerInit, WorkerStart } from './messages.js';
+import type { ConsumerWork, FromWorker, IdleWork, ToWorker, WorkerInit, WorkerStart } from './messages.js';
 import { ProducerLoop } from './producer-loop.js';
 import { Tally, WindowMeasurement } from './tally.js';
 
@@ -16,11 +16,13 @@ const PROGRESS_INTERVAL_MS = 100;
 
 const tally = new Tally();
 const producers: ProducerLoop[] = [];
-const connections: Array<Publisher | Consumer> = [];
+const connections: Array<{ close(): Promise<void> }> = [];
 let role: WorkerInit['role'] = 'producer';
 let confirming = false;
 /** consumers that connect on 'run' */
 let deferredConsumers: { client: Client; url: string; work: ConsumerWork } | null = null;
+/** idle connections, opened on 'run' */
+let idleConnections: { client: Client; url: string; work: IdleWork } | null = null;
 let countedWindow: WindowMeasurement | null = null;
 let progressTimer: NodeJS.Timeout | null = null;
 
@@ -41,7 +43,7 @@ async function init(msg: WorkerInit): Promise<void> {
     confirming = work.confirmWindow !== undefined;
     const limits = work.messageLimit === undefined ? null : splitCount(work.messageLimit, work.connections);
     for (let i = 0; i < work.connections; i++) {
-      const loop = new ProducerLoop(work, tally, limits?.[i]);
+      const loop = new ProducerLoop(work, tally, limits?.[i], work.routingKeysPerConnection?.[i]);
       const publisher = await client.openPublisher(msg.url, {
         exchange: work.exchange,
         persistent: work.persistent,
@@ -53,6 +55,8 @@ async function init(msg: WorkerInit): Promise<void> {
       producers.push(loop);
       connections.push(publisher);
     }
+  } else if (msg.role === 'idle') {
+    idleConnections = { client, url: msg.url, work: msg.work };
   } else if (msg.work.connectOnRun) {
     deferredConsumers = { client, url: msg.url, work: msg.work };
   } else {
@@ -92,11 +96,27 @@ async function runCounted(): Promise<void> {
   countedWindow = new WindowMeasurement(tally);
   progressTimer = setInterval(sendProgress, PROGRESS_INTERVAL_MS);
   if (deferredConsumers) await openConsumers(deferredConsumers.client, deferredConsumers.url, deferredConsumers.work);
+  if (idleConnections) await openIdle(idleConnections.client, idleConnections.url, idleConnections.work);
   for (const loop of producers) loop.start();
 }
 
+/** Opens the connections with at most `concurrency` handshakes in flight; they then stay silent. */
+async function openIdle(client: Client, url: string, work: IdleWork): Promise<void> {
+  let next = 0;
+  const opener = async (): Promise<void> => {
+    while (next < work.connections) {
+      next++;
+      connections.push(await client.openIdleConnection(url, failAndExit));
+      tally.opened++;
+      tally.lastOpenNs = process.hrtime.bigint();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(work.concurrency, work.connections) }, opener));
+}
+
 function sendProgress(): void {
-  if (role === 'consumer') send({ type: 'progress', done: tally.consumed, lastDoneNs: tally.lastConsumeNs });
+  if (role === 'idle') send({ type: 'progress', done: tally.opened, lastDoneNs: tally.lastOpenNs });
+  else if (role === 'consumer') send({ type: 'progress', done: tally.consumed, lastDoneNs: tally.lastConsumeNs });
   else if (confirming) send({ type: 'progress', done: tally.confirmed + tally.nacked, lastDoneNs: tally.lastConfirmNs });
   else send({ type: 'progress', done: tally.published, lastDoneNs: tally.lastPublishNs });
 }

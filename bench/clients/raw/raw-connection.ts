@@ -1,5 +1,6 @@
-// A minimal AMQP 0-9-1 client connection with one channel: handshake, request/response for setup
-// methods, and a hook through which the publisher or consumer sees every other frame on channel 1.
+// A minimal AMQP 0-9-1 client connection with one channel (or a few, or none): handshake, request/response
+// for setup methods, and a hook through which the publisher or consumer sees every other frame on its
+// channel(s).
 // Heartbeats are switched off (tune-ok heartbeat 0) because bench runs are short and always busy.
 import { connect, type NetConnectOpts, type Socket } from 'node:net';
 import {
@@ -19,8 +20,13 @@ const CLOSE_TIMEOUT_MS = 2000;
 /** Above Node's 16 KiB default so a 64 KiB batch does not by itself count as back-pressure. */
 const WRITE_HIGH_WATER_MARK = 256 * 1024;
 
-/** A frame on channel 1 that is not the reply to a pending request. */
-export type ChannelFrameHandler = (type: number, buf: Buffer, start: number, end: number) => void;
+/** A frame on an open channel (1 unless more were opened) that is not the reply to a pending request. */
+export type ChannelFrameHandler = (type: number, buf: Buffer, start: number, end: number, channel: number) => void;
+
+export interface OpenOptions {
+  /** channels opened after the handshake, numbered from 1 (default 1; 0: stop at connection.open-ok) */
+  channels?: number;
+}
 
 interface PendingReply {
   channel: number;
@@ -38,6 +44,8 @@ export class RawConnection {
   private pending: PendingReply | null = null;
   private failed: Error | null = null;
   private closing = false;
+  /** channels 1..openChannels are open */
+  private openChannels = 0;
 
   private constructor(private readonly socket: Socket) {
     this.writer = new BatchedWriter(socket);
@@ -53,7 +61,7 @@ export class RawConnection {
     socket.on('close', () => this.fail(new Error('socket closed')));
   }
 
-  static async open(url: string): Promise<RawConnection> {
+  static async open(url: string, openOptions: OpenOptions = {}): Promise<RawConnection> {
     const target = new URL(url);
     // net.Socket hands its options to stream.Duplex, which honours writableHighWaterMark; @types/node omits it.
     const options: NetConnectOpts & { writableHighWaterMark: number } = {
@@ -73,6 +81,11 @@ export class RawConnection {
       decodeURIComponent(target.password || 'guest'),
       decodeURIComponent(target.pathname.slice(1)) || '/',
     );
+    const channels = openOptions.channels ?? 1;
+    for (let channel = 1; channel <= channels; channel++) {
+      await conn.request(channel, M.CHANNEL_OPEN, new ArgWriter().shortstr('').toBuffer(), M.CHANNEL_OPEN_OK);
+      conn.openChannels = channel;
+    }
     return conn;
   }
 
@@ -95,7 +108,6 @@ export class RawConnection {
     this.send(methodFrame(0, M.CONNECTION_TUNE_OK, new ArgWriter().u16(channelMax).u32(this.frameMax).u16(0).toBuffer()));
 
     await this.request(0, M.CONNECTION_OPEN, new ArgWriter().shortstr(vhost).shortstr('').u8(0).toBuffer(), M.CONNECTION_OPEN_OK);
-    await this.request(CHANNEL, M.CHANNEL_OPEN, new ArgWriter().shortstr('').toBuffer(), M.CHANNEL_OPEN_OK);
   }
 
   /** Sends a method and resolves with the reply's arguments. One request at a time: setup is sequential. */
@@ -145,8 +157,8 @@ export class RawConnection {
         return;
       }
     }
-    if (type === FRAME_HEARTBEAT || channel !== CHANNEL) return;
-    this.onChannelFrame(type, buf, start, end);
+    if (type === FRAME_HEARTBEAT || channel === 0 || channel > this.openChannels) return;
+    this.onChannelFrame(type, buf, start, end, channel);
   }
 
   private fail(err: Error): void {
