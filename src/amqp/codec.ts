@@ -363,7 +363,7 @@ export class Writer {
     } else {
       this.ensure(4 + v.length);
       this.buf.writeUInt32BE(v.length, this.pos);
-      v.copy(this.buf, this.pos + 4);
+      this.buf.set(v, this.pos + 4);
       this.pos += 4 + v.length;
     }
   }
@@ -371,7 +371,7 @@ export class Writer {
   bytes(v: Buffer): void {
     this.bitMask = 0;
     this.ensure(v.length);
-    v.copy(this.buf, this.pos);
+    this.buf.set(v, this.pos); // TypedArray.set: no per-call argument handling as in Buffer.copy
     this.pos += v.length;
   }
 
