@@ -1,5 +1,5 @@
 // Compiles bench/broker-process.ts and everything it imports (Warren's src/, the null broker), and
-// Warren's command line (src/cli/main.ts, what `npm run build` turns into dist/cli/main.js), to
+// Warren's command line (src/cli/main.ts, bundled as `npm run build` bundles it into dist/warren.mjs), to
 // JavaScript, so the broker under test runs on plain Node. Under tsx every process carries tsx's
 // module-loader thread, about 35 MB of RSS that would be charged to Warren but is not Warren's.
 // Compiled from the current src/ at every bench run, so a stale dist/ is never measured (and dist/,
@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import ts from 'typescript';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -18,7 +19,7 @@ const OUT_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'warren-bench', String
 export interface CompiledBroker {
   /** bench/broker-process.js */
   brokerProcess: string;
-  /** src/cli/main.js: the `warren` command, as dist/cli/main.js */
+  /** the `warren` command bundled into one file, as `npm run build` makes dist/warren.mjs (what `npm start` runs) */
   cli: string;
 }
 
@@ -48,5 +49,8 @@ export function compileBroker(): CompiledBroker {
   mkdirSync(OUT_DIR, { recursive: true });
   const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
   writeFileSync(join(OUT_DIR, 'package.json'), `${JSON.stringify({ type: 'module', version })}\n`);
-  return { brokerProcess: join(OUT_DIR, 'bench', 'broker-process.js'), cli: join(OUT_DIR, 'src', 'cli', 'main.js') };
+  // The same bundling as tools/bundle.mjs, placed beside the compiled src/ so ../package.json resolves.
+  const cli = join(OUT_DIR, 'src', 'warren.mjs');
+  buildSync({ entryPoints: [join(OUT_DIR, 'src', 'cli', 'main.js')], outfile: cli, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  return { brokerProcess: join(OUT_DIR, 'bench', 'broker-process.js'), cli };
 }

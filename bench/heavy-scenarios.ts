@@ -106,7 +106,7 @@ export const heavyScenarios: Scenario[] = [
   {
     name: 'startup',
     summary:
-      'spawn `node dist/cli/main.js server` (compiled from the current src/) on an empty data dir, time spawn → ' +
+      'spawn `node dist/warren.mjs server` (bundled from the current src/) on an empty data dir, time spawn → ' +
       'first connection.open-ok, 5 runs (embedded Warren only)',
     heavy: true,
     plan: () => ({ kind: 'startup', runs: 5 }),

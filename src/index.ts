@@ -17,7 +17,7 @@ import { Pager } from './store/pager.js';
 export interface StartOptions {
   /** TCP port; 0 picks a free one. Default 5672. */
   port?: number;
-  /** Interface to listen on. Default '::' (all), falling back as Node does. */
+  /** Interface to listen on. Default: every interface (IPv6 and IPv4 where the system has both). */
   host?: string;
   /** Where durable definitions and persistent messages are kept (created if missing); without one, nothing outlives the broker. */
   dataDir?: string;
@@ -99,7 +99,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const server = new AmqpServer(
     broker,
     {
-      host: options.host ?? '::',
+      host: options.host,
       port: options.port ?? 5672,
       limits: options.limits,
       version: VERSION,

@@ -3,8 +3,8 @@
 // reply published to the default exchange with that address goes straight to the client — no queue.
 // The address has RabbitMQ's shape, `amq.rabbitmq.reply-to.<channel>.<secret>`: both parts base64, the
 // first the same for every request of a channel, the second 16 random bytes new for each reply consumer.
-import { randomBytes } from 'node:crypto';
 import type { Message } from './message.js';
+import { randomBytes } from './random.js';
 
 export const REPLY_TO = 'amq.rabbitmq.reply-to';
 export const REPLY_TO_PREFIX = `${REPLY_TO}.`;

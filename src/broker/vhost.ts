@@ -1,6 +1,5 @@
 // A virtual host: its exchanges, queues and bindings, and the operations AMQP performs on them, with
 // RabbitMQ's checks, reply codes and reply texts. Knows nothing of sockets or frames.
-import { randomBytes } from 'node:crypto';
 import { stringOf, tablesEqual, type Field, type FieldTable } from '../amqp/field-table.js';
 import { Binding, type Destination } from './binding.js';
 import { isDurableBinding, type DefinitionsSink } from './definitions.js';
@@ -14,6 +13,7 @@ import type { MessagePager } from './message-pager.js';
 import { storeIdIn, storeMessage, type MessageStorage } from './message-storage.js';
 import { assertQueueArgumentsEquivalent, validateQueueArguments, validateQueueType } from './queue-arguments.js';
 import { Queue, type QueueOwner } from './queue.js';
+import { randomBytes } from './random.js';
 import { RouteSet } from './route-set.js';
 import { PolicySet, type Policy } from './policies.js';
 

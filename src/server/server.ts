@@ -6,7 +6,8 @@ import type { Logger } from './logger.js';
 import { ResourceAlarms, type AlarmListener, type AlarmSettings } from './alarms.js';
 
 export interface AmqpServerOptions {
-  host: string;
+  /** Interface to listen on; undefined: every interface. */
+  host?: string;
   port: number;
   limits?: Partial<ConnectionLimits>;
   version: string;
@@ -51,12 +52,16 @@ export class AmqpServer implements AlarmListener {
     this.alarms.start();
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
+      const listening = (): void => {
         this.server.off('error', reject);
         const addr = this.server.address();
         if (addr && typeof addr === 'object') resolve({ host: addr.address, port: addr.port });
         else reject(new Error('listener has no address'));
-      });
+      };
+      // Without a host Node binds every interface without resolving a name (which compiles a large
+      // IPv6 regular expression: milliseconds at start-up).
+      if (this.options.host === undefined) this.server.listen(this.options.port, listening);
+      else this.server.listen(this.options.port, this.options.host, listening);
     });
   }
 

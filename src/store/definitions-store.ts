@@ -52,6 +52,8 @@ export class DefinitionsStore implements DefinitionsSink {
   /** Storage number for the next durable queue; never reused, so old message records cannot match a new queue. */
   private nextQueueId = 1;
   private syncTimer: NodeJS.Timeout | null = null;
+  /** Whether the directory entry of the journal is known to be on disk. */
+  private dirSynced = true;
   private closed = false;
 
   private constructor(
@@ -77,7 +79,8 @@ export class DefinitionsStore implements DefinitionsSink {
     }
     store.records = records.length;
     const live: Record[] = [{ op: 'meta', nextQueueId: store.nextQueueId }, ...liveRecords(broker)];
-    if (!existsSync(path) || records.length > 2 * live.length + 100) store.rewrite(live);
+    if (records.length === 0) store.create(live);
+    else if (records.length > 2 * live.length + 100) store.rewrite(live);
     else store.fd = openSync(path, 'a');
     for (const vh of broker.vhosts.values()) vh.definitions = store;
     return store;
@@ -86,7 +89,9 @@ export class DefinitionsStore implements DefinitionsSink {
   /** The valid records of the journal; cuts off a torn or corrupt tail. */
   private read(path: string): Record[] {
     const buf = readFileSync(path);
-    if (buf.length < MAGIC.length || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
+    // A journal cut short while it was being created (a crash before its first sync) holds nothing.
+    if (buf.length <= MAGIC.length && buf.equals(MAGIC.subarray(0, buf.length))) return [];
+    if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) {
       throw new Error(`${path} is not a Warren definitions journal`);
     }
     const out: Record[] = [];
@@ -147,6 +152,19 @@ export class DefinitionsStore implements DefinitionsSink {
     }
   }
 
+  /**
+   * A new journal (new data dir): written in place, synced with the next change's sync. Nothing in it
+   * matters before a durable definition is recorded, so start-up does not wait for the disk.
+   */
+  private create(records: Record[]): void {
+    this.dirSynced = false;
+    this.fd = openSync(join(this.dir, FILE), 'w');
+    writeSync(this.fd, MAGIC);
+    for (const r of records) writeSync(this.fd, frame(r));
+    this.records = records.length;
+    this.scheduleSync();
+  }
+
   /** Replaces the journal with just the given records, atomically. */
   private rewrite(records: Record[]): void {
     const path = join(this.dir, FILE);
@@ -169,19 +187,36 @@ export class DefinitionsStore implements DefinitionsSink {
     if (this.closed) return;
     writeSync(this.fd, frame(r));
     this.records++;
-    if (this.doSync && !this.syncTimer) {
-      this.syncTimer = setTimeout(() => {
-        this.syncTimer = null;
-        if (!this.closed) fsync(this.fd, () => {});
-      }, SYNC_DELAY_MS);
-    }
+    this.scheduleSync();
+  }
+
+  private scheduleSync(): void {
+    if (!this.doSync || this.syncTimer) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = null;
+      if (this.closed) return;
+      fsync(this.fd, () => {});
+      if (!this.dirSynced) {
+        // the journal's directory entry, once, so the file itself survives a power loss
+        this.dirSynced = true;
+        const dirFd = openSync(this.dir, 'r');
+        fsync(dirFd, () => closeSync(dirFd));
+      }
+    }, SYNC_DELAY_MS);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     if (this.syncTimer) clearTimeout(this.syncTimer);
-    if (this.doSync) fsyncSync(this.fd);
+    if (this.doSync) {
+      fsyncSync(this.fd);
+      if (!this.dirSynced) {
+        const dirFd = openSync(this.dir, 'r');
+        fsyncSync(dirFd);
+        closeSync(dirFd);
+      }
+    }
     closeSync(this.fd);
   }
 
