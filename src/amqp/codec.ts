@@ -230,10 +230,45 @@ export class Writer {
 
   /** Size of the next slab: small for idle connections, growing while a connection writes a lot. */
   private slabSize: number;
+  /**
+   * With recycling (a connection's writer): how many taken regions of each slab are still out (handed
+   * to the socket and not yet written), and full-size slabs free for reuse. A slab is reused only once
+   * the writer has moved past it and every region of it has been released, so a busy connection stops
+   * allocating slabs — fresh ArrayBuffers are what drive V8's external-memory garbage collections.
+   */
+  private readonly outstanding: Map<ArrayBufferLike, number> | null;
+  private readonly free: Buffer[] = [];
 
-  constructor(size = MIN_SLAB) {
+  constructor(size = MIN_SLAB, recycle = false) {
     this.slabSize = size;
     this.buf = Buffer.allocUnsafe(size);
+    this.outstanding = recycle ? new Map() : null;
+  }
+
+  /** A new slab of at least size bytes: a released one when there is one that fits. */
+  private nextSlab(size: number): Buffer {
+    const reused = this.free.length > 0 && this.free[this.free.length - 1].length >= size ? this.free.pop() : undefined;
+    // the slab being left is free at once if nothing taken from it is still out
+    if (this.outstanding !== null && !this.outstanding.has(this.buf.buffer)) this.recycle(this.buf);
+    return reused ?? Buffer.allocUnsafe(size);
+  }
+
+  private recycle(slab: Buffer): void {
+    if (slab.length >= this.slabSize && this.free.length < 4) this.free.push(slab);
+  }
+
+  /** The socket has written a region returned by take() (recycling writers only). */
+  release(region: Buffer): void {
+    const map = this.outstanding!;
+    const ab = region.buffer;
+    const n = map.get(ab);
+    if (n === undefined) return;
+    if (n > 1) map.set(ab, n - 1);
+    else {
+      map.delete(ab);
+      // the current slab is still being filled; one the writer has left can be reused now
+      if (ab !== this.buf.buffer) this.recycle(Buffer.from(ab as ArrayBuffer, 0, ab.byteLength));
+    }
   }
 
   get pendingBytes(): number {
@@ -246,7 +281,7 @@ export class Writer {
     const pending = this.pos - this.start;
     if (this.slabSize < MAX_SLAB) this.slabSize *= 2;
     const size = Math.max(this.slabSize, (pending + n) * 2);
-    const next = Buffer.allocUnsafe(size);
+    const next = this.nextSlab(size);
     this.buf.copy(next, 0, this.start, this.pos);
     if (this.bitPos >= 0) this.bitPos -= this.start;
     this.buf = next;
@@ -257,9 +292,13 @@ export class Writer {
   /** The bytes written since the last take(), as a view; the writer moves past them. */
   take(): Buffer {
     const out = this.buf.subarray(this.start, this.pos);
+    if (this.outstanding !== null) {
+      const ab = this.buf.buffer;
+      this.outstanding.set(ab, (this.outstanding.get(ab) ?? 0) + 1);
+    }
     this.start = this.pos;
     if (this.buf.length - this.pos < this.buf.length >>> 3) {
-      this.buf = Buffer.allocUnsafe(this.slabSize);
+      this.buf = this.nextSlab(this.slabSize);
       this.start = this.pos = 0;
     }
     return out;

@@ -79,7 +79,7 @@ export interface ConnectionContext {
 }
 
 export class Connection implements FrameSink, FlowWaiter {
-  readonly writer = new Writer();
+  readonly writer = new Writer(undefined, true);
   vhost: VHost | null = null;
   username = '';
   /** The client asked for basic.cancel when the broker cancels its consumer. */
@@ -514,6 +514,15 @@ export class Connection implements FrameSink, FlowWaiter {
     this.scheduleFlush();
   }
 
+  /**
+   * Once the socket has written a chunk, a writer slab it lies in may be reused (the writer ignores
+   * chunks that are not its own, such as large bodies). One closure per chunk per flush, not per frame.
+   */
+  private writtenCallback(chunk: Buffer): () => void {
+    const w = this.writer;
+    return () => w.release(chunk);
+  }
+
   flush(): void {
     this.flushScheduled = false;
     if (this.state === State.Closed) return;
@@ -532,12 +541,12 @@ export class Connection implements FrameSink, FlowWaiter {
     const s = this.socket;
     if (n === 1) {
       this.bytesOut += this.out[0].length;
-      s.write(this.out[0]);
+      s.write(this.out[0], this.writtenCallback(this.out[0]));
     } else {
       s.cork();
       for (let i = 0; i < n; i++) {
         this.bytesOut += this.out[i].length;
-        s.write(this.out[i]);
+        s.write(this.out[i], this.writtenCallback(this.out[i]));
       }
       s.uncork();
     }
