@@ -27,7 +27,8 @@ export const USAGE = `Usage: npm run bench -- [options]
 Brokers (default: an embedded Warren, started in a child process of its own)
   --url URL            benchmark only this running broker instead
   --pid PID            its OS pid, for CPU and RSS figures
-  --null               benchmark the null broker (discards publishes): the generator's own ceiling
+  --null               benchmark the null broker: relays each publish straight to a consumer (no queue,
+                       acks ignored, prefetch not enforced) or discards it: the generator's own ceiling
   --against URL        also run every scenario on this broker, alternating with the first (A B A B)
   --against-pid PID    its OS pid
 

@@ -14,6 +14,12 @@ export interface RunRecord {
   skipped?: string;
 }
 
+/** Printed under the tables of a --null run. */
+export const NULL_BROKER_NOTE =
+  'The null broker relays each publish straight to a consumer: no queue, consumer acks ignored and prefetch not enforced, ' +
+  'so its consumed rate is an optimistic ceiling. Its fixed-rate latency is the floor the machine and generator set; ' +
+  'under saturating load its latency is time spent in TCP buffers (unbounded without prefetch), not a floor for a broker.';
+
 export function progressLine(record: RunRecord): string {
   const head = `${record.scenario} · round ${record.round} · ${record.target}`;
   const m = record.measurements;

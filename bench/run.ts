@@ -1,11 +1,12 @@
 // `npm run bench`: runs the scenario table against Warren (started here in a child process), a
-// given broker, or the null broker; optionally alternating with a second broker for comparison.
+// given broker, or the null broker (a relay without queues: the generator's ceiling); optionally
+// alternating with a second broker for comparison.
 // Prints figures only: benchmarks never assert timings.
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { USAGE, parseCli, type CliOptions } from './cli-options.js';
 import type { Measurements } from './measurements.js';
-import { progressLine, summaryTables, type RunRecord } from './report.js';
+import { NULL_BROKER_NOTE, progressLine, summaryTables, type RunRecord } from './report.js';
 import type { Scenario } from './scenario-types.js';
 import { findScenarios, scenarios as allScenarios } from './scenarios.js';
 import { runBacklog } from './backlog.js';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   }
 
   console.log(`\n${summaryTables(scenarios, targets.map((t) => t.label), records, { backlogCount: settings.backlogCount })}`);
+  if (options.nullBroker) console.log(`\n${NULL_BROKER_NOTE}`);
   if (options.jsonFile) {
     writeFileSync(options.jsonFile, JSON.stringify({ settings, cpus: cpus().length, records }, null, 2));
     console.log(`\nwrote ${options.jsonFile}`);
