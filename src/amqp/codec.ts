@@ -213,7 +213,8 @@ export class Reader {
   }
 }
 
-const MIN_SLAB = 4 * 1024;
+// Small enough to come from Node's shared buffer pool: an idle connection holds no slab of its own.
+const MIN_SLAB = 1024;
 const MAX_SLAB = 256 * 1024;
 
 /**
