@@ -215,6 +215,11 @@ export class Reader {
 
 // Small enough to come from Node's shared buffer pool: an idle connection holds no slab of its own.
 const MIN_SLAB = 1024;
+
+/** Whether a Buffer spans its whole ArrayBuffer (not a slice of Node's shared pool). */
+function ownsBuffer(b: Buffer): boolean {
+  return b.byteOffset === 0 && b.length === b.buffer.byteLength;
+}
 const MAX_SLAB = 256 * 1024;
 
 /**
@@ -255,7 +260,7 @@ export class Writer {
   }
 
   private recycle(slab: Buffer): void {
-    if (slab.length >= this.slabSize && this.free.length < 4) this.free.push(slab);
+    if (ownsBuffer(slab) && slab.length >= this.slabSize && this.free.length < 4) this.free.push(slab);
   }
 
   /** The socket has written a region returned by take() (recycling writers only). */
@@ -293,12 +298,16 @@ export class Writer {
   /** The bytes written since the last take(), as a view; the writer moves past them. */
   take(): Buffer {
     const out = this.buf.subarray(this.start, this.pos);
-    if (this.outstanding !== null) {
+    // Only slabs with an ArrayBuffer of their own are counted and reused: a small slab is a slice of
+    // Node's shared pool, whose other slices belong to other Buffers.
+    if (this.outstanding !== null && ownsBuffer(this.buf)) {
       const ab = this.buf.buffer;
       this.outstanding.set(ab, (this.outstanding.get(ab) ?? 0) + 1);
     }
     this.start = this.pos;
     if (this.buf.length - this.pos < this.buf.length >>> 3) {
+      // a connection that keeps filling slabs gets bigger ones (reusable once they have their own memory)
+      if (this.slabSize < MAX_SLAB) this.slabSize *= 2;
       this.buf = this.nextSlab(this.slabSize);
       this.start = this.pos = 0;
     }

@@ -58,6 +58,8 @@ export class Queue {
   private expiryTimerAt = 0;
   private idleTimer: NodeJS.Timeout | null = null;
   private idleDeadline = 0;
+  /** The clock reading of the enqueue in progress (0 outside enqueue). */
+  private enqueuedAt = 0;
   /** Deliveries waiting for ack/nack/reject. */
   unackedCount = 0;
   routePass = 0;
@@ -158,7 +160,7 @@ export class Queue {
     const priority = s.maxPriority === 0 ? 0 : Math.min(msg.priority, s.maxPriority);
     const qm = new QueuedMessage(msg, this.nextSeq++, storeId, msg.storeSegment, size, priority);
     const ttl = s.messageTtl === undefined ? msg.ttl : msg.ttl < 0 ? s.messageTtl : Math.min(msg.ttl, s.messageTtl);
-    if (ttl >= 0) qm.expiresAt = Date.now() + ttl;
+    if (ttl >= 0) qm.expiresAt = (this.enqueuedAt = Date.now()) + ttl;
     if (this.pager !== null && this.ready.length >= PAGE_OUT_AT) this.pager.pageOut(qm);
     this.ready.push(qm);
     this.readyBytes += size;
@@ -166,6 +168,7 @@ export class Queue {
       this.dispatch();
       if (this.ready.length > FLOW_HIGH) this.inFlow = true;
     }
+    this.enqueuedAt = 0;
     if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.enforceLength();
     // A TTL of 0 means "now or never": what no consumer took at once expires here.
     if (qm.expiresAt !== 0 || this.expiryTimer !== null) this.expireHead();
@@ -370,7 +373,8 @@ export class Queue {
   private takeLive(): QueuedMessage | undefined {
     for (;;) {
       const qm = this.takeHead();
-      if (qm === undefined || qm.expiresAt === 0 || qm.expiresAt >= Date.now()) return qm;
+      // While enqueueing, "now" is the enqueue instant: the clock may tick between the two.
+      if (qm === undefined || qm.expiresAt === 0 || qm.expiresAt >= (this.enqueuedAt || Date.now())) return qm;
       this.discard(qm, 'expired');
     }
   }

@@ -43,3 +43,15 @@ test('a busy writer stops allocating: released full-size slabs come back', () =>
   // slabs grow to 256 KiB and are then reused: a handful of distinct buffers, not thousands
   assert.ok(seen.size < 12, `${seen.size} slabs for 5 MB written`);
 });
+
+test('a recycling writer never writes over other Buffers that share Node\'s pool with its small slabs', () => {
+  const w = new Writer(undefined, true);
+  const neighbours: { buf: Buffer; fill: number }[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const fill = i & 0xff;
+    neighbours.push({ buf: Buffer.allocUnsafe(48).fill(fill), fill }); // slices of the shared pool
+    w.bytes(Buffer.alloc(200 + (i % 700), 0xee));
+    w.release(w.take());
+  }
+  for (const n of neighbours) assert.ok(n.buf.every((b) => b === n.fill), 'a pooled Buffer was overwritten');
+});
