@@ -16,6 +16,9 @@ import type { Logger } from '../server/logger.js';
 import { decodeMessage, decodeRecordHead, messageRecordHead, recordFacts, writeU64, readU64, type RecordFacts } from './message-record.js';
 import { SegmentLog, type RecordRef } from './segment-log.js';
 
+/** Version of the record layouts above (2: MESSAGE records carry their enqueue time; RETURNED). */
+const RECORD_FORMAT = 2;
+
 const MESSAGE = 1;
 const SETTLED = 2;
 const DELIVERED = 3;
@@ -52,6 +55,7 @@ export class MessageStore implements MessageStorage {
   ) {
     this.log = SegmentLog.open({
       dir: opts.dir,
+      version: RECORD_FORMAT,
       sync: opts.sync,
       segmentSize: opts.segmentSize,
       onCorruption: (m) => logger.warn(`message store: ${m}`),

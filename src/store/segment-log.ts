@@ -41,6 +41,8 @@ export interface SegmentLogOptions {
    *  Without a handler the error is thrown from the fs callback, i.e. the process crashes, which is the only
    *  safe reaction to a failed fdatasync when nobody is listening (the page cache can no longer be trusted). */
   onError?: (err: Error) => void;
+  /** Format version of the records, written in every segment header and required on open (default 1). */
+  version?: number;
 }
 
 export interface RecordRef {
@@ -62,12 +64,12 @@ const MERGE_GAP = 64 << 10; // readMany reads across gaps up to this size…
 const MERGE_SPAN = 8 << 20; // …and spans up to this size in one read
 const NAME = /^(\d{8,})\.seg$/;
 
-const HEADER_BYTES = (() => {
+function headerBytes(version: number): Buffer {
   const b = Buffer.alloc(FILE_HEADER);
   b.write(MAGIC, 0, 'latin1');
-  b.writeUInt32LE(VERSION, 8);
+  b.writeUInt32LE(version, 8);
   return b;
-})();
+}
 
 /** The CRC stored in a record header at `at` of `buf` whose payload follows it. */
 function recordCrc(buf: Buffer, at: number, length: number): number {
@@ -95,6 +97,8 @@ interface Chunk {
 
 export class SegmentLog {
   private readonly dir: string;
+  private readonly version: number;
+  private readonly header: Buffer;
   private readonly segmentSize: number;
   private readonly sync: boolean;
   private readonly onCorruption: (msg: string) => void;
@@ -142,6 +146,8 @@ export class SegmentLog {
 
   private constructor(opts: SegmentLogOptions) {
     this.dir = opts.dir;
+    this.version = opts.version ?? VERSION;
+    this.header = headerBytes(this.version);
     this.segmentSize = opts.segmentSize ?? 64 << 20;
     if (!Number.isSafeInteger(this.segmentSize) || this.segmentSize <= 0) throw new RangeError(`segmentSize must be a positive integer, got ${opts.segmentSize}`);
     this.sync = opts.sync ?? true;
@@ -196,13 +202,13 @@ export class SegmentLog {
       const magicOk = got >= 8 && head.toString('latin1', 0, 8) === MAGIC;
       if (magicOk && got === FILE_HEADER) {
         const version = head.readUInt32LE(8);
-        if (version !== VERSION) throw new Error(`${file}: unsupported segment version ${version}`);
+        if (version !== this.version) throw new Error(`${file}: unsupported segment version ${version} (expected ${this.version})`);
       } else {
         // Short or zeroed header: the segment was being created when the process or machine died (several
         // segments can be created in one turn before their first write, so this need not be the last one).
         // Only worth a report when bytes past the header are thrown away.
         for (let i = 0; i < got; i++) {
-          if (head[i] !== 0 && head[i] !== HEADER_BYTES[i]) throw new Error(`${file}: not a Warren segment file`);
+          if (head[i] !== 0 && head[i] !== this.header[i]) throw new Error(`${file}: not a Warren segment file`);
         }
         if (size > FILE_HEADER) this.onCorruption(`${file}: torn segment header (file of ${size} bytes), reset to an empty segment`);
         if (!last) {
@@ -232,7 +238,7 @@ export class SegmentLog {
 
   private resetHeader(fd: number): void {
     fs.ftruncateSync(fd, 0);
-    fs.writeSync(fd, HEADER_BYTES, 0, FILE_HEADER, 0);
+    fs.writeSync(fd, this.header, 0, FILE_HEADER, 0);
     if (this.sync) fs.fdatasyncSync(fd);
   }
 
@@ -449,7 +455,7 @@ export class SegmentLog {
     this.tailVerified = true;
     this.dirDirty = true; // the new directory entry must be durable with the records in it
     const c = this.newFill(FILE_HEADER);
-    HEADER_BYTES.copy(c.buf, c.len);
+    this.header.copy(c.buf, c.len);
     this.advance(c, FILE_HEADER);
     this.scheduleFlush();
     if (old !== undefined) this.retire(old);

@@ -214,6 +214,18 @@ describe('persistent messages across kill -9', () => {
 });
 
 describe('a damaged message log', () => {
+  test('a message log in an older record format is refused at start with a clear error, not misread', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const dataDir = join(tmp, 'old-format');
+    mkdirSync(join(dataDir, 'messages'), { recursive: true });
+    const header = Buffer.alloc(16);
+    header.write('WARRENLG', 0, 'latin1');
+    header.writeUInt32LE(1, 8); // format 1: message records without their enqueue time
+    writeFileSync(join(dataDir, 'messages', '00000001.seg'), header);
+    await assert.rejects(startBroker({ port: 0, host: '127.0.0.1', dataDir }), /unsupported segment version 1 \(expected 2\)/);
+  });
+
+
   test('a scribbled last record is reported and skipped; the messages before it are kept', async () => {
     const { readdirSync, openSync, writeSync, fstatSync, closeSync } = await import('node:fs');
     const dataDir = join(tmp, 'scribbled');
