@@ -20,8 +20,12 @@ export interface FlowWaiter {
   flowReleased(q: Queue): void;
 }
 
-/** Backlog (ready messages, with consumers attached) at which publishers are held, and released. */
-const FLOW_HIGH = 2048;
+/**
+ * Backlog (ready messages, with consumers attached) at which publishers are held, and released. 1,024
+ * measured better than 2,048 (direct-1to1 ~+13%, lower latency): fewer messages alive means cheaper
+ * scavenges, and consumers' prefetch still never runs dry.
+ */
+const FLOW_HIGH = 1024;
 const FLOW_LOW = FLOW_HIGH / 2;
 
 /** Ready messages kept whole in memory; those enqueued beyond are paged out (when a pager is set). */
