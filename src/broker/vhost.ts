@@ -303,25 +303,18 @@ export class VHost implements QueueOwner {
 
   // ---- bindings ----
 
-  private bindingEnds(source: string, destination: string, toQueue: boolean, connectionId: number): [Exchange, Destination] {
+  bind(source: string, destination: string, toQueue: boolean, routingKey: string, args: FieldTable, connectionId: number): void {
     this.checkNotDefault(source);
     if (!toQueue) this.checkNotDefault(destination);
     const x = this.exchanges.get(source);
-    let d: Destination | undefined;
-    if (toQueue) {
-      const q = this.queues.get(destination);
-      if (q) this.checkExclusiveAccess(q, connectionId);
-      d = q;
-    } else d = this.exchanges.get(destination);
+    const d: Destination | undefined = toQueue ? this.queues.get(destination) : this.exchanges.get(destination);
     if (!x) throw noExchange(source, this.name);
     if (!d) throw toQueue ? noQueue(destination, this.name) : noExchange(destination, this.name);
-    return [x, d];
-  }
-
-  bind(source: string, destination: string, toQueue: boolean, routingKey: string, args: FieldTable, connectionId: number): void {
-    const [x, d] = this.bindingEnds(source, destination, toQueue, connectionId);
-    if (x.findBinding(d, routingKey, args)) return;
     const b = new Binding(x, d, routingKey, args);
+    // RabbitMQ checks the binding (e.g. a consistent-hash weight) before exclusive access.
+    x.router.validate?.(b);
+    if (d.kind === 'queue') this.checkExclusiveAccess(d, connectionId);
+    if (x.findBinding(d, routingKey, args)) return;
     x.addBinding(b);
     if (d.kind === 'exchange') d.incoming.push(b);
     if (isDurableBinding(b)) this.definitions?.bindingAdded(b);

@@ -423,6 +423,21 @@ describe('x-consistent-hash exchange', () => {
       await expectChannelError(conn, (c) => c.bindQueue(q, x, 'abc'), 404, new RegExp(`^NOT_FOUND - no queue ${quoted(q)} in vhost '/'$`));
     });
 
+    test('order of checks on queue.bind: missing exchange (404), then the key (406), then exclusive access (405)', async () => {
+      const x = await exchange('badkey-405');
+      const owner = await connect(broker.url);
+      try {
+        const och = await owner.createChannel();
+        const q = uniqueName('warren.chx.excl');
+        await och.assertQueue(q, { exclusive: true });
+        await expectChannelError(conn, (c) => c.bindQueue(q, uniqueName('warren.chx.nox'), 'abc'), 404, /^NOT_FOUND - no exchange/);
+        await expectChannelError(conn, (c) => c.bindQueue(q, x, 'abc'), 406, /must be an integer/);
+        await expectChannelError(conn, (c) => c.bindQueue(q, x, '1'), 405, /RESOURCE_LOCKED/);
+      } finally {
+        await owner.close();
+      }
+    });
+
     test('the failed binding leaves nothing behind', async () => {
       const x = await exchange('badkey-none');
       const q = await queue('badkey-none');
