@@ -1,7 +1,7 @@
 // Reads single properties out of a content header's raw property bytes without decoding the rest.
 // Messages keep their properties as received; the broker only looks at the few it acts on.
-import { Reader } from './codec.js';
-import { BasicPropertyFlag, BasicPropertyOrder, decodeBasicProperties, type BasicProperties } from './spec.js';
+import { Reader, Writer } from './codec.js';
+import { BasicPropertyFlag, BasicPropertyOrder, decodeBasicProperties, encodeBasicProperties, type BasicProperties } from './spec.js';
 
 /** Where the property after the one of type t at off begins (it may lie past the end of raw). */
 function skipProperty(raw: Buffer, off: number, t: (typeof BasicPropertyOrder)[number]): number {
@@ -46,6 +46,21 @@ const reader = new Reader();
 /** Decodes all properties; for the rare paths (headers exchange, management) that need them. */
 export function decodeProperties(raw: Buffer): BasicProperties {
   return decodeBasicProperties(reader.reset(raw, 0, raw.length));
+}
+
+const writer = new Writer(512);
+
+/** Raw property bytes (flags and list) for decoded properties, in a Buffer of their own. */
+export function encodeProperties(p: BasicProperties): Buffer {
+  encodeBasicProperties(writer, p);
+  return Buffer.from(writer.take());
+}
+
+/** Raw properties with one change applied (rare paths: reply-to addresses, BCC, x-delivery-count). */
+export function rewriteProperties(raw: Buffer, change: (p: BasicProperties) => void): Buffer {
+  const p = { ...decodeProperties(raw) };
+  change(p);
+  return encodeProperties(p);
 }
 
 /**

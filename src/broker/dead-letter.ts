@@ -1,13 +1,11 @@
 // Dead-lettering: the message a queue republishes to its dead-letter exchange, with the x-death history
 // RabbitMQ writes, and RabbitMQ's rule for when a dead-letter cycle is dropped.
-import { Writer } from '../amqp/codec.js';
 import { stringOf, type Field, type FieldTable } from '../amqp/field-table.js';
-import { encodeBasicProperties, type BasicProperties } from '../amqp/spec.js';
+import { encodeProperties } from '../amqp/properties.js';
+import type { BasicProperties } from '../amqp/spec.js';
 import { Message } from './message.js';
 
 export type DeathReason = 'rejected' | 'expired' | 'maxlen' | 'delivery_limit';
-
-const writer = new Writer(1024);
 
 /** Header tables are kept sorted by key, as RabbitMQ sorts a table it modifies. */
 function sorted(t: FieldTable): FieldTable {
@@ -73,8 +71,7 @@ export function deadLetteredMessage(msg: Message, reason: DeathReason, queue: st
   if (dlrk !== undefined) headers.delete('CC');
   p.headers = sorted(headers);
   delete p.expiration;
-  encodeBasicProperties(writer, p);
-  const raw = Buffer.from(writer.take());
+  const raw = encodeProperties(p);
   const dead = new Message(dlx, dlrk ?? msg.routingKey, raw, msg.body);
   if (dlrk === undefined) dead.bcc = msg.bcc;
   return dead;

@@ -17,6 +17,7 @@ export class Message {
   storeSegment = 0;
   storeOffset = 0;
   storeLength = 0;
+  private recipients: boolean | undefined = undefined;
   /** BCC keys the publisher gave (the header itself is removed before queues see the message). */
   bcc: string[] | null = null;
 
@@ -42,6 +43,12 @@ export class Message {
    * key appears as its length byte and name. A false alarm costs one decode; a miss is impossible.
    */
   get maySelectRecipients(): boolean {
+    // asked by the channel and by routing for every publish: scanned once
+    if (this.recipients === undefined) this.recipients = this.scanRecipients();
+    return this.recipients;
+  }
+
+  private scanRecipients(): boolean {
     const raw = this.rawProperties;
     const off = propertyOffset(raw, BasicPropertyFlag.Headers);
     if (off < 0) return false;

@@ -311,7 +311,8 @@ export class VHost implements QueueOwner {
     if (!x) throw noExchange(source, this.name);
     if (!d) throw toQueue ? noQueue(destination, this.name) : noExchange(destination, this.name);
     const b = new Binding(x, d, routingKey, args);
-    // RabbitMQ checks the binding (e.g. a consistent-hash weight) before exclusive access.
+    // RabbitMQ checks the binding (e.g. a consistent-hash weight) before exclusive access; addBinding
+    // checks it again for callers that add bindings directly.
     x.router.validate?.(b);
     if (d.kind === 'queue') this.checkExclusiveAccess(d, connectionId);
     if (x.findBinding(d, routingKey, args)) return;

@@ -1,9 +1,8 @@
 // One AMQP channel: applies the client's methods to the model, assembles published content, delivers
 // to its consumers, and keeps the deliveries awaiting acknowledgement, the confirm sequence and the
 // transaction buffer. Errors it throws close this channel (soft codes) or its connection (hard codes).
-import { Writer } from '../amqp/codec.js';
 import { integerOf, isIntegerField, typeName, type FieldTable } from '../amqp/field-table.js';
-import { decodeProperties, propertiesFit, shortstrPropertyOf } from '../amqp/properties.js';
+import { propertiesFit, rewriteProperties, shortstrPropertyOf } from '../amqp/properties.js';
 import {
   BasicPropertyFlag,
   ClassId,
@@ -15,7 +14,6 @@ import {
   encodeBasicGetEmpty,
   encodeBasicGetOk,
   encodeBasicNack,
-  encodeBasicProperties,
   encodeBasicQosOk,
   encodeBasicRecoverOk,
   encodeBasicReturn,
@@ -98,8 +96,6 @@ const enum Routed {
   Refused = 2,
 }
 
-const propertyWriter = new Writer(512);
-
 /** CC and BCC must be arrays; anything else is refused before routing, as RabbitMQ does. */
 function checkRecipientHeaders(msg: Message): void {
   const h = msg.properties.headers;
@@ -108,14 +104,6 @@ function checkRecipientHeaders(msg: Message): void {
     const f = h.get(name);
     if (f !== undefined && f.type !== 'A') throw precondition(`invalid message: {unacceptable_type_in_header,"${name}",${typeName(f.type)}}`);
   }
-}
-
-/** Raw properties with one change applied (rare paths: direct reply-to, BCC, x-delivery-count). */
-function rewriteProperties(raw: Buffer, change: (p: ReturnType<typeof decodeProperties>) => void): Buffer {
-  const p = { ...decodeProperties(raw) };
-  change(p);
-  encodeBasicProperties(propertyWriter, p);
-  return Buffer.from(propertyWriter.take());
 }
 
 export class Channel implements DeliverySink, ReplyTarget {

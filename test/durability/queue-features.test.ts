@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage, type Options } from 'amqplib';
+import { sleep } from '../helpers/amqp-expect.js';
 import { startServerProcess } from '../helpers/server-process.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 
@@ -31,7 +32,6 @@ const TTL_STOPS: Stop[] = ['SIGTERM', 'kill -9'];
 
 const QUORUM = { 'x-queue-type': 'quorum' } as const;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const sleepUntil = (at: number) => sleep(at - Date.now());
 const body = (m: GetMessage | ConsumeMessage) => m.content.toString();
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import { uniqueName } from './broker.js';
 
 /** What a channel.close or connection.close from the server said. */
 export interface AmqpClose {
@@ -213,4 +214,26 @@ export class AsyncQueue<T> {
   get pending(): number {
     return this.buffered.length;
   }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** p, or a rejection "no <what> within <ms> ms" if it takes longer. */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An exclusive queue with a fresh name (gone when its connection closes). */
+export async function exclusiveQueue(ch: Channel, prefix: string, args: Record<string, unknown> = {}): Promise<string> {
+  const name = uniqueName(prefix);
+  await ch.assertQueue(name, { exclusive: true, arguments: args });
+  return name;
 }

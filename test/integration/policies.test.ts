@@ -24,7 +24,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
 import { testBroker, uniqueName, type PolicyBody, type TestBroker } from '../helpers/broker.js';
-import { AsyncQueue, closeQuietly, connect, openChannel, openConfirmChannel } from '../helpers/amqp-expect.js';
+import { AsyncQueue, closeQuietly, connect, openChannel, openConfirmChannel, within, sleep } from '../helpers/amqp-expect.js';
 
 let broker: TestBroker;
 let conn: ChannelModel;
@@ -39,22 +39,10 @@ after(async () => {
   await broker?.close();
 });
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A policy pattern matching exactly this name. */
 const exact = (name: string) => `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Retries a side-effect-free check until it holds (bounded). */
 async function eventually(check: () => Promise<boolean>, what: string, ms = 5000): Promise<void> {

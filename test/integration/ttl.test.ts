@@ -5,7 +5,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, GetMessage } from 'amqplib';
 import { testBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
-import { AsyncQueue, closeQuietly, connect, openChannel, openConfirmChannel } from '../helpers/amqp-expect.js';
+import { AsyncQueue, closeQuietly, connect, openChannel, openConfirmChannel, within, sleep, exclusiveQueue } from '../helpers/amqp-expect.js';
 import { expectChannelError, quoted } from '../helpers/amqp-errors.js';
 
 let broker: TestBroker;
@@ -27,25 +27,9 @@ after(async () => {
   await broker?.close();
 });
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
-async function queue(ch: Channel, prefix: string, args: Record<string, unknown> = {}): Promise<string> {
-  const name = uniqueName(prefix);
-  await ch.assertQueue(name, { exclusive: true, arguments: args });
-  return name;
-}
+const queue = exclusiveQueue;
 
 async function sharedQueue(ch: Channel, prefix: string, args: Record<string, unknown> = {}): Promise<string> {
   const name = uniqueName(prefix);
