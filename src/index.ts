@@ -2,7 +2,11 @@
 //   const broker = await startBroker({ port: 0 });  // any free port
 //   ... connect to broker.url ...
 //   await broker.close();
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Listener, ManagementContext } from './management/context.js';
+import type { ManagementServer } from './management/server.js';
 import { join } from 'node:path';
 import { Broker } from './broker/broker.js';
 import { DefinitionsError, importDefinitions } from './broker/definitions-import.js';
@@ -42,6 +46,13 @@ export interface StartOptions {
    * parsed or imported, startBroker rejects with a DefinitionsError saying why.
    */
   definitions?: string;
+  /**
+   * The management HTTP API (RabbitMQ-compatible) and web UI: a port (0 picks a free one) and
+   * interface. Off unless given (the `warren server` command turns it on at 15672).
+   */
+  management?: { port: number; host?: string };
+  /** Seconds between samples of message rates for the management API; default 5, as RabbitMQ. */
+  statsIntervalSeconds?: number;
 }
 
 export interface RunningBroker {
@@ -52,6 +63,8 @@ export interface RunningBroker {
   readonly broker: Broker;
   /** Client connections currently open (including ones still in the handshake). */
   readonly connectionCount: number;
+  /** Base URL of the management API and UI (http://host:port), when it was started. */
+  readonly managementUrl: string | undefined;
   /** Changes the resource alarm limits at run time (like rabbitmqctl set_disk_free_limit). */
   setAlarmLimits(limits: { diskFreeLimit?: number; memoryHighWatermark?: number }): void;
   /** Closes every client connection (320 CONNECTION_FORCED) and stops listening. */
@@ -74,6 +87,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const sync = options.sync ?? true;
   const messages = dataDir ? MessageStore.open({ dir: join(dataDir, 'messages'), sync, log }) : null;
   const pager = dataDir ? new Pager(join(dataDir, 'paging'), messages) : null;
+  broker.storage = messages;
+  broker.pager = pager;
   for (const vh of broker.vhosts.values()) {
     vh.storage = messages;
     vh.pager = pager;
@@ -120,6 +135,18 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     await pager?.close();
     throw err;
   }
+  let management: ManagementServer | null = null;
+  if (options.management) {
+    try {
+      management = await startManagementFor(broker, server, options, addr.port, options.management, dataDir ?? null);
+    } catch (err) {
+      await server.close();
+      definitions?.close();
+      await messages?.close();
+      await pager?.close();
+      throw err;
+    }
+  }
   const urlHost = addr.host.includes(':') ? (addr.host === '::' ? 'localhost' : `[${addr.host}]`) : addr.host === '0.0.0.0' ? 'localhost' : addr.host;
   let closing: Promise<void> | null = null;
   return {
@@ -127,18 +154,50 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     port: addr.port,
     url: `amqp://guest:guest@${urlHost}:${addr.port}`,
     broker,
+    managementUrl: management?.url,
     get connectionCount() {
       return server.connections.size;
     },
     setAlarmLimits: (limits) => server.alarms.configure(limits),
     close: () =>
-      (closing ??= server.close().then(async () => {
+      (closing ??= Promise.all([server.close(), management?.close()]).then(async () => {
         // Queue timers (TTL, x-expires) must not touch the stores once they are closed.
         for (const vh of broker.vhosts.values()) for (const q of vh.queues.values()) q.closed();
         definitions?.close();
         await messages?.close();
         await pager?.close();
       })),
+  };
+}
+
+async function startManagementFor(
+  broker: Broker,
+  amqp: AmqpServer,
+  options: StartOptions,
+  amqpPort: number,
+  listen: { port: number; host?: string },
+  dataDir: string | null,
+): Promise<ManagementServer> {
+  // Loaded only when asked for: the HTTP framework is not needed to serve AMQP.
+  const [{ startManagement }, { RateSampler }, { managementCounters }] = await Promise.all([
+    import('./management/server.js'),
+    import('./management/rates.js'),
+    import('./management/counters.js'),
+  ]);
+  const rates = new RateSampler(() => managementCounters(broker, amqp), (options.statsIntervalSeconds ?? 5) * 1000);
+  const listeners: Listener[] = [{ protocol: 'amqp', ip_address: options.host ?? '::', port: amqpPort }];
+  const ctx: ManagementContext = { broker, amqp, version: VERSION, nodeName: `warren@${hostname()}`, startedAt: Date.now(), rates, listeners, dataDir };
+  const uiDir = [new URL('./ui/', import.meta.url), new URL('../dist/ui/', import.meta.url)].map((u) => fileURLToPath(u)).find((d) => existsSync(d));
+  const server = await startManagement(ctx, { port: listen.port, host: listen.host, uiDir });
+  listeners.push({ protocol: 'http', ip_address: listen.host ?? '::', port: server.port });
+  rates.start();
+  return {
+    url: server.url,
+    port: server.port,
+    close: async () => {
+      rates.stop();
+      await server.close();
+    },
   };
 }
 

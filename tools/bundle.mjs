@@ -11,4 +11,7 @@ await build({
   format: 'esm',
   target: 'node20',
   logLevel: 'warning',
+  // The HTTP framework of the management listener is loaded from node_modules when that listener
+  // starts, after the AMQP port is open, instead of being parsed with everything at start-up.
+  external: ['fastify', '@fastify/static'],
 });

@@ -31,6 +31,10 @@ export class PolicySet {
     this.byName.set(p.name, { policy: p, regex: compilePolicyPattern(p.pattern) });
   }
 
+  clear(): void {
+    this.byName.clear();
+  }
+
   delete(name: string): boolean {
     return this.byName.delete(name);
   }

@@ -10,6 +10,7 @@ import type { MessagePager } from './message-pager.js';
 import type { MessageStorage } from './message-storage.js';
 import type { Policy } from './policies.js';
 import { resolveQueueSettings, type QueueSettings } from './queue-settings.js';
+import { QueueStats, type GlobalStats } from './stats.js';
 import { FifoReady, PriorityReady, type ReadyList } from './ready-list.js';
 
 /**
@@ -45,6 +46,10 @@ export interface QueueOwner {
   queueExpired(q: Queue): void;
   /** Publishes a message the queue dead-letters to its dead-letter exchange (when it has one). */
   deadLetter(q: Queue, msg: Message, reason: DeathReason): void;
+  /** Counts a message that left the queue for a dead-letter reason, dead-lettered or not (statistics). */
+  countDeadLettered(q: Queue, reason: DeathReason): void;
+  /** Broker-wide message counters. */
+  readonly stats: GlobalStats;
 }
 
 export class Queue {
@@ -66,6 +71,8 @@ export class Queue {
   private enqueuedAt = 0;
   /** Deliveries waiting for ack/nack/reject. */
   unackedCount = 0;
+  /** Body bytes of those deliveries. */
+  unackedBytes = 0;
   routePass = 0;
   deleted = false;
   /** Auto-delete applies only once a queue has had a consumer. */
@@ -86,10 +93,8 @@ export class Queue {
   pager: MessagePager | null = null;
   private readonly pageBatch: QueuedMessage[] = [];
 
-  // Counters for statistics (management API).
-  publishCount = 0;
-  deliverCount = 0;
-  ackCount = 0;
+  /** Counters for the management API's message_stats. */
+  readonly stats = new QueueStats();
 
   constructor(
     readonly owner: QueueOwner,
@@ -140,7 +145,9 @@ export class Queue {
 
   /** A publish refused for length: with reject-publish-dlx it is dead-lettered all the same. */
   refused(msg: Message): void {
-    if (this.settings.overflow === 'reject-publish-dlx') this.owner.deadLetter(this, msg, 'maxlen');
+    if (this.settings.overflow !== 'reject-publish-dlx') return;
+    this.owner.countDeadLettered(this, 'maxlen');
+    this.owner.deadLetter(this, msg, 'maxlen');
   }
 
   get messageCount(): number {
@@ -158,7 +165,7 @@ export class Queue {
   }
 
   enqueue(msg: Message, storeId = 0): void {
-    this.publishCount++;
+    this.stats.publish++;
     const s = this.settings;
     const size = msg.body.length;
     const priority = s.maxPriority === 0 ? 0 : Math.min(msg.priority, s.maxPriority);
@@ -229,6 +236,7 @@ export class Queue {
 
   /** A ready message leaves without being delivered: dead-lettered if the queue has a DLX, then forgotten. */
   private discard(qm: QueuedMessage, reason: DeathReason): void {
+    this.owner.countDeadLettered(this, reason);
     if (this.settings.deadLetterExchange !== undefined) this.owner.deadLetter(this, qm.message!, reason);
     this.forget(qm);
   }
@@ -396,15 +404,19 @@ export class Queue {
   }
 
   private handOver(c: Consumer, qm: QueuedMessage): void {
-    this.deliverCount++;
+    const stats = this.stats;
+    if (qm.redelivered) stats.redeliver++;
     if (c.noAck) {
+      stats.deliverNoAck++;
       c.sink.deliver(c, qm);
       this.forget(qm); // delivered without an ack to wait for: gone from the queue
       return;
     }
+    stats.deliver++;
     if (qm.storeId !== 0) this.storage?.delivered(this, qm);
     c.unacked++;
     this.unackedCount++;
+    this.unackedBytes += qm.size;
     c.sink.deliver(c, qm);
     qm.deliveryCount++;
   }
@@ -415,19 +427,24 @@ export class Queue {
     const qm = this.takeLive();
     this.headChanged();
     if (!qm) return undefined;
-    this.deliverCount++;
-    if (noAck) this.forget(qm);
-    else {
+    if (qm.redelivered) this.stats.redeliver++;
+    if (noAck) {
+      this.stats.getNoAck++;
+      this.forget(qm);
+    } else {
+      this.stats.get++;
       if (qm.storeId !== 0) this.storage?.delivered(this, qm);
       this.unackedCount++;
+      this.unackedBytes += qm.size;
     }
     return qm;
   }
 
   /** A delivery was acked. */
   settle(qm: QueuedMessage, consumer: Consumer | null): void {
-    this.ackCount++;
+    this.stats.ack++;
     this.unackedCount--;
+    this.unackedBytes -= qm.size;
     if (consumer) consumer.unacked--;
     this.forget(qm);
   }
@@ -435,7 +452,9 @@ export class Queue {
   /** A delivery was rejected or nacked without requeue: dead-lettered (reason rejected) if there is a DLX. */
   reject(qm: QueuedMessage, consumer: Consumer | null): void {
     this.unackedCount--;
+    this.unackedBytes -= qm.size;
     if (consumer) consumer.unacked--;
+    if (!this.deleted) this.owner.countDeadLettered(this, 'rejected');
     if (this.settings.deadLetterExchange !== undefined && !this.deleted) this.owner.deadLetter(this, qm.message!, 'rejected');
     this.forget(qm);
   }
@@ -449,6 +468,7 @@ export class Queue {
   /** Puts deliveries back at their original positions; they are redelivered with redelivered=true. */
   requeue(qm: QueuedMessage, consumer: Consumer | null): void {
     this.unackedCount--;
+    this.unackedBytes -= qm.size;
     if (consumer) consumer.unacked--;
     if (this.deleted) return this.forget(qm);
     const limit = this.settings.deliveryLimit;

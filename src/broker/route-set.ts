@@ -37,3 +37,13 @@ export class RouteSet {
     return true;
   }
 }
+
+/** What became of a routed message (flags). */
+export const enum Routed {
+  /** Enqueued in memory only (or nowhere). */
+  Plain = 0,
+  /** Written to storage: a confirm waits for the disk. */
+  Stored = 1,
+  /** A queue refused it (x-overflow reject-publish): the publisher gets basic.nack. */
+  Refused = 2,
+}

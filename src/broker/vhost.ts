@@ -14,8 +14,9 @@ import { storeIdIn, storeMessage, type MessageStorage } from './message-storage.
 import { assertQueueArgumentsEquivalent, validateQueueArguments, validateQueueType } from './queue-arguments.js';
 import { Queue, type QueueOwner } from './queue.js';
 import { randomBytes } from './random.js';
-import { RouteSet } from './route-set.js';
+import { RouteSet, Routed } from './route-set.js';
 import { PolicySet, type Policy } from './policies.js';
+import { GlobalStats } from './stats.js';
 
 const PREDECLARED: [string, string, boolean][] = [
   ['amq.direct', 'direct', false],
@@ -25,6 +26,15 @@ const PREDECLARED: [string, string, boolean][] = [
   ['amq.match', 'headers', false],
   ['amq.rabbitmq.trace', 'topic', true],
 ];
+
+/** What the management API shows and sets on a vhost besides its contents. */
+export interface VHostMetadata {
+  description: string;
+  tags: string[];
+  /** x-queue-type given to queues declared without one ('classic' or 'quorum'). */
+  defaultQueueType: string;
+  tracing: boolean;
+}
 
 export interface DeclaredQueue {
   queue: Queue;
@@ -53,6 +63,9 @@ export class VHost implements QueueOwner {
   readonly policies = new PolicySet();
   /** Channels consuming direct replies, by the key in their amq.rabbitmq.reply-to.<key> address. */
   readonly replyTargets = new Map<string, ReplyTarget>();
+  /** Broker-wide counters (the broker gives every vhost the same one). */
+  stats = new GlobalStats();
+  readonly metadata: VHostMetadata = { description: '', tags: [], defaultQueueType: 'classic', tracing: false };
 
   constructor(readonly name: string) {
     this.defaultExchange = new Exchange(name, '', 'direct', true, false, false, new Map(), routerFor('direct'));
@@ -191,6 +204,8 @@ export class VHost implements QueueOwner {
     autoDelete: boolean,
     args: FieldTable,
     connectionId: number,
+    /** Permission check on the final name (a server-named queue's too), before anything else. */
+    authorize?: (name: string) => void,
   ): DeclaredQueue {
     if (passive) {
       const q = this.queueFor(name, connectionId);
@@ -202,7 +217,11 @@ export class VHost implements QueueOwner {
     if (name === '') {
       validateQueueType(name, args, durable, exclusive, autoDelete, '');
       name = generatedName('amq.gen');
-    } else this.checkName('queue', name);
+      authorize?.(name);
+    } else {
+      authorize?.(name);
+      this.checkName('queue', name);
+    }
     const owner = exclusive ? connectionId : 0;
     const existing = this.queues.get(name);
     if (existing) {
@@ -294,6 +313,45 @@ export class VHost implements QueueOwner {
     if (targets.length === 0) return;
     const storeId = this.storage ? storeMessage(this.storage, dead, targets) : 0;
     for (const t of targets) t.enqueue(dead, storeIdIn(t, dead, storeId));
+  }
+
+  /** The vhost is being deleted: every queue goes (with its messages), then every exchange. */
+  deleteEverything(): void {
+    // The vhost's own deletion record covers its contents; no record per object.
+    this.definitions = null;
+    for (const q of [...this.queues.values()]) this.removeQueue(q);
+    this.exchanges.clear();
+    this.policies.clear();
+  }
+
+  /** QueueOwner: counted with RabbitMQ's labels; quorum queues' strategy is their x-dead-letter-strategy. */
+  countDeadLettered(q: Queue, reason: DeathReason): void {
+    const s = q.settings;
+    const declared = stringOf(q.args.get('x-dead-letter-strategy'));
+    const strategy = s.deadLetterExchange === undefined ? 'disabled' : s.quorum && declared === 'at-least-once' ? 'at_least_once' : 'at_most_once';
+    this.stats.countDeadLettered(reason, s.quorum ? 'rabbit_quorum_queue' : 'rabbit_classic_queue', strategy);
+  }
+
+  /**
+   * Enqueues a message in the queues routing chose (the array is compacted in place to those that
+   * took it). Queues that refuse publishes when full (x-overflow reject-publish[-dlx]) drop out; the
+   * message is stored once for the queues that keep it on disk.
+   */
+  enqueueRouted(queues: Queue[], msg: Message): Routed {
+    let routed = Routed.Plain;
+    let kept = 0;
+    for (let i = 0; i < queues.length; i++) {
+      const q = queues[i];
+      if (q.rejectsWhenFull && !q.admits(msg.body.length)) {
+        q.refused(msg);
+        routed = Routed.Refused;
+      } else queues[kept++] = q;
+    }
+    queues.length = kept;
+    if (kept === 0) return routed;
+    const storeId = this.storage === null ? 0 : storeMessage(this.storage, msg, queues);
+    for (let i = 0; i < kept; i++) queues[i].enqueue(msg, storeIdIn(queues[i], msg, storeId));
+    return storeId !== 0 ? routed | Routed.Stored : routed;
   }
 
   /** Deletes the exclusive queues of a connection that has closed. */

@@ -24,6 +24,12 @@ Server options (each also read from the environment variable shown):
   --vm-memory-high-watermark <fraction>
                     block publishers while the broker uses more than this share of RAM
                     (WARREN_VM_MEMORY_HIGH_WATERMARK, default 0.4)
+  --management-port <n>
+                    port of the management HTTP API and web UI (WARREN_MANAGEMENT_PORT,
+                    default 15672)
+  --management-host <addr>
+                    interface for it (WARREN_MANAGEMENT_HOST, default: as --host)
+  --no-management   no management listener (WARREN_NO_MANAGEMENT=1)
   --definitions <file>
                     at start, import the exchanges, queues, bindings and policies of a
                     definitions file in RabbitMQ's JSON format (GET /api/definitions);
@@ -49,6 +55,9 @@ async function server(argv: string[]): Promise<void> {
         'disk-free-limit': { type: 'string' },
         'vm-memory-high-watermark': { type: 'string' },
         definitions: { type: 'string' },
+        'management-port': { type: 'string' },
+        'management-host': { type: 'string' },
+        'no-management': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -80,14 +89,22 @@ async function server(argv: string[]): Promise<void> {
   }
 
   const definitions = values.definitions ?? (env.WARREN_DEFINITIONS || undefined);
+  const noManagement = values['no-management'] ?? env.WARREN_NO_MANAGEMENT === '1';
+  const mgmtPortText = values['management-port'] ?? env.WARREN_MANAGEMENT_PORT ?? '15672';
+  const mgmtPort = Number(mgmtPortText);
+  if (!Number.isInteger(mgmtPort) || mgmtPort < 0 || mgmtPort > 65535) fail(`invalid management port '${mgmtPortText}': expected 0-65535`);
+  const management = noManagement ? undefined : { port: mgmtPort, host: values['management-host'] ?? env.WARREN_MANAGEMENT_HOST ?? host };
 
   let broker;
   try {
     const sync = !(values['no-sync'] ?? env.WARREN_NO_SYNC === '1');
-    broker = await startBroker({ port, host, dataDir, logLevel, sync, diskFreeLimit, memoryHighWatermark, definitions });
+    broker = await startBroker({ port, host, dataDir, logLevel, sync, diskFreeLimit, memoryHighWatermark, definitions, management });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') fail(`port ${port} is already in use; choose another with --port`);
+    if (e.code === 'EADDRINUSE') {
+      const which = (e as { port?: number }).port === port || !management ? `port ${port} is already in use; choose another with --port` : `management port ${management.port} is already in use; choose another with --management-port, or --no-management`;
+      fail(which);
+    }
     if (err instanceof DefinitionsError) {
       process.stderr.write(`warren: ${err.message}\n`);
       process.exit(1);
@@ -95,7 +112,9 @@ async function server(argv: string[]): Promise<void> {
     throw err;
   }
   process.stderr.write(
-    `${new Date().toISOString()} [info] Warren ${VERSION} ready to accept AMQP connections on ${broker.host}:${broker.port} (${broker.url}), data dir ${dataDir}\n`,
+    `${new Date().toISOString()} [info] Warren ${VERSION} ready to accept AMQP connections on ${broker.host}:${broker.port} (${broker.url}), data dir ${dataDir}` +
+      (broker.managementUrl ? `; management API and UI on ${broker.managementUrl}` : '') +
+      '\n',
   );
   let stopping = false;
   const stop = (signal: string) => {

@@ -27,6 +27,9 @@ export interface AlarmListener {
 export class ResourceAlarms {
   private disk = false;
   private memory = false;
+  /** Readings of the last check, for the management API's node figures. */
+  diskFree = -1;
+  memoryLimit = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -34,6 +37,18 @@ export class ResourceAlarms {
     private readonly listener: AlarmListener,
     private readonly log: Logger,
   ) {}
+
+  get diskAlarm(): boolean {
+    return this.disk;
+  }
+
+  get memoryAlarm(): boolean {
+    return this.memory;
+  }
+
+  get diskFreeLimit(): number {
+    return this.settings.diskFreeLimit;
+  }
 
   /** What is low while an alarm is on, in RabbitMQ's words; null when none is. */
   get reason(): string | null {
@@ -65,6 +80,7 @@ export class ResourceAlarms {
       try {
         const st = statfsSync(dataDir);
         const free = st.bavail * st.bsize;
+        this.diskFree = free;
         this.disk = free < diskFreeLimit;
         if (this.disk && before !== 'low on disk') {
           this.log.warn(`disk alarm: ${free} bytes free in ${dataDir}, below the limit of ${diskFreeLimit}; publishers are blocked`);
@@ -75,6 +91,7 @@ export class ResourceAlarms {
     }
     const rss = process.memoryUsage.rss();
     const limit = memoryHighWatermark * totalmem();
+    this.memoryLimit = Math.round(limit);
     this.memory = rss > limit;
     if (this.memory && before !== 'low on memory' && !this.disk) {
       this.log.warn(`memory alarm: ${rss} bytes in use, above the high watermark of ${Math.round(limit)}; publishers are blocked`);

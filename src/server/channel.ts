@@ -1,7 +1,7 @@
 // One AMQP channel: applies the client's methods to the model, assembles published content, delivers
 // to its consumers, and keeps the deliveries awaiting acknowledgement, the confirm sequence and the
 // transaction buffer. Errors it throws close this channel (soft codes) or its connection (hard codes).
-import { integerOf, isIntegerField, typeName, type FieldTable } from '../amqp/field-table.js';
+import { integerOf, isIntegerField, stringOf, typeName, type FieldTable } from '../amqp/field-table.js';
 import { propertiesFit, rewriteProperties, shortstrPropertyOf } from '../amqp/properties.js';
 import {
   BasicPropertyFlag,
@@ -54,6 +54,8 @@ import { REPLY_TO, REPLY_TO_PREFIX, newReplyKey, replyKeyOf, type ReplyTarget } 
 import { Message, invalidExpiration, type QueuedMessage } from '../broker/message.js';
 import { storeIdIn, storeMessage, type MessageStorage } from '../broker/message-storage.js';
 import type { Queue } from '../broker/queue.js';
+import { ChannelStats } from '../broker/stats.js';
+import { Routed } from '../broker/route-set.js';
 import { generatedName, type VHost } from '../broker/vhost.js';
 import type { Connection } from './connection.js';
 
@@ -87,14 +89,6 @@ const enum Content {
 const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
 
 /** What routing a publish came to. */
-const enum Routed {
-  /** Enqueued in memory only (or nowhere). */
-  Plain = 0,
-  /** Written to storage: a confirm waits for the disk. */
-  Stored = 1,
-  /** A queue refused it (x-overflow reject-publish): the publisher gets basic.nack. */
-  Refused = 2,
-}
 
 /** CC and BCC must be arrays; anything else is refused before routing, as RabbitMQ does. */
 function checkRecipientHeaders(msg: Message): void {
@@ -106,11 +100,25 @@ function checkRecipientHeaders(msg: Message): void {
   }
 }
 
+export interface ChannelSnapshot {
+  number: number;
+  consumers: Consumer[];
+  unacked: number;
+  prefetchCount: number;
+  globalPrefetchCount: number;
+  confirm: boolean;
+  transactional: boolean;
+  unconfirmed: number;
+  stats: ChannelStats;
+}
+
 export class Channel implements DeliverySink, ReplyTarget {
   /** Until channel.open, every method but a publish (which fails once its content is in) is an error. */
   opened = false;
   closing = false;
   private readonly vhost: VHost;
+  /** Counters for the management API's message_stats of this channel. */
+  readonly stats = new ChannelStats();
   private readonly consumers = new Map<string, Consumer>();
   private readonly unacked = new Map<number, Unacked>();
   private nextDeliveryTag = 1;
@@ -149,6 +157,21 @@ export class Channel implements DeliverySink, ReplyTarget {
   private bodySize = 0;
   private bodyReceived = 0;
   private bodyParts: Buffer[] = [];
+
+  /** What the management API shows of this channel. */
+  snapshot(): ChannelSnapshot {
+    return {
+      number: this.id,
+      consumers: [...this.consumers.values()],
+      unacked: this.unacked.size,
+      prefetchCount: this.consumerPrefetch,
+      globalPrefetchCount: this.globalPrefetch,
+      confirm: this.confirming,
+      transactional: this.tx !== null,
+      unconfirmed: this.publishSeq - this.confirmSent,
+      stats: this.stats,
+    };
+  }
 
   constructor(
     readonly id: number,
@@ -190,6 +213,7 @@ export class Channel implements DeliverySink, ReplyTarget {
     }
     const vh = this.vhost;
     const connId = this.conn.id;
+    const access = this.conn.access!;
     switch (m.id) {
       case MethodId.BasicPublish:
         return this.startPublish(m);
@@ -231,19 +255,33 @@ export class Channel implements DeliverySink, ReplyTarget {
         if (m.id === MethodId.BasicRecover) encodeBasicRecoverOk(w, ch);
         break;
       case MethodId.ExchangeDeclare: {
+        if (!m.passive) {
+          access.exchange('configure', m.exchange);
+          const ae = stringOf(m.arguments.get('alternate-exchange'));
+          if (ae !== undefined) {
+            access.exchange('read', m.exchange);
+            access.exchange('write', ae);
+          }
+        }
         vh.declareExchange(m.exchange, m.type, m.passive, m.durable, m.autoDelete, m.internal, m.arguments);
         if (!m.noWait) encodeExchangeDeclareOk(w, ch);
         break;
       }
       case MethodId.ExchangeDelete:
+        // The default and amq.* exchanges are refused as such before any permission check, as in RabbitMQ.
+        if (m.exchange !== '' && !m.exchange.startsWith('amq.')) access.exchange('configure', m.exchange);
         vh.deleteExchange(m.exchange, m.ifUnused);
         if (!m.noWait) encodeExchangeDeleteOk(w, ch);
         break;
       case MethodId.ExchangeBind:
+        access.exchange('write', m.destination);
+        access.exchange('read', m.source);
         vh.bind(m.source, m.destination, false, m.routingKey, m.arguments, connId);
         if (!m.noWait) encodeExchangeBindOk(w, ch);
         break;
       case MethodId.ExchangeUnbind:
+        access.exchange('write', m.destination);
+        access.exchange('read', m.source);
         vh.unbind(m.source, m.destination, false, m.routingKey, m.arguments, connId);
         if (!m.noWait) encodeExchangeUnbindOk(w, ch);
         break;
@@ -253,7 +291,10 @@ export class Channel implements DeliverySink, ReplyTarget {
           if (!m.noWait) encodeQueueDeclareOk(w, ch, m.queue, 0, 1);
           break;
         }
-        const d = vh.declareQueue(m.queue, m.passive, m.durable, m.exclusive, m.autoDelete, m.arguments, connId);
+        const dlx = stringOf(m.arguments.get('x-dead-letter-exchange'));
+        const d = vh.declareQueue(m.queue, m.passive, m.durable, m.exclusive, m.autoDelete, m.arguments, connId, (name) =>
+          access.declareQueue(name, dlx),
+        );
         this.lastQueueName = d.queue.name;
         if (!m.noWait) encodeQueueDeclareOk(w, ch, d.queue.name, d.messageCount, d.consumerCount);
         break;
@@ -261,6 +302,8 @@ export class Channel implements DeliverySink, ReplyTarget {
       case MethodId.QueueBind: {
         const q = this.queueName(m.queue);
         const key = m.routingKey === '' && m.queue === '' ? q : m.routingKey;
+        access.queue('write', q);
+        access.exchange('read', m.exchange);
         vh.bind(m.exchange, q, true, key, m.arguments, connId);
         if (!m.noWait) encodeQueueBindOk(w, ch);
         break;
@@ -268,12 +311,16 @@ export class Channel implements DeliverySink, ReplyTarget {
       case MethodId.QueueUnbind: {
         const q = this.queueName(m.queue);
         const key = m.routingKey === '' && m.queue === '' ? q : m.routingKey;
+        access.queue('write', q);
+        access.exchange('read', m.exchange);
         vh.unbind(m.exchange, q, true, key, m.arguments, connId);
         encodeQueueUnbindOk(w, ch);
         break;
       }
       case MethodId.QueuePurge: {
-        const n = vh.purgeQueue(this.queueName(m.queue), connId);
+        const q = this.queueName(m.queue);
+        access.queue('read', q);
+        const n = vh.purgeQueue(q, connId);
         if (!m.noWait) encodeQueuePurgeOk(w, ch, n);
         break;
       }
@@ -281,7 +328,9 @@ export class Channel implements DeliverySink, ReplyTarget {
         // This channel's own consumers of the queue hear basic.cancel after delete-ok, as in RabbitMQ.
         this.deferredCancels = [];
         try {
-          const n = vh.deleteQueue(this.queueName(m.queue), m.ifUnused, m.ifEmpty, connId);
+          const q = this.queueName(m.queue);
+          access.queue('configure', q);
+          const n = vh.deleteQueue(q, m.ifUnused, m.ifEmpty, connId);
           if (!m.noWait) encodeQueueDeleteOk(w, ch, n);
         } finally {
           const tags = this.deferredCancels;
@@ -404,6 +453,7 @@ export class Channel implements DeliverySink, ReplyTarget {
 
   private startPublish(m: BasicPublish): void {
     if (m.immediate) throw notImplemented('immediate=true');
+    this.conn.access!.publish(m.exchange);
     const x = this.vhost.exchangeOrDie(m.exchange);
     if (x.internal) throw accessRefused(`cannot publish to internal ${this.vhost.describeExchange(m.exchange)}`);
     this.publish = m;
@@ -443,36 +493,30 @@ export class Channel implements DeliverySink, ReplyTarget {
 
   /** Routes and enqueues; says whether the message was written to storage, or refused by a queue. */
   private routeAndEnqueue(x: Exchange, mandatory: boolean, msg: Message): Routed {
+    this.stats.publish++;
+    this.vhost.stats.received++;
     if (x === this.vhost.defaultExchange && msg.routingKey.startsWith(REPLY_TO_PREFIX)) return this.routeReply(mandatory, msg);
     const selects = msg.maySelectRecipients;
     if (selects) checkRecipientHeaders(msg);
     const queues = this.vhost.route(x, msg.routingKey, msg);
-    let n = queues.length;
+    const n = queues.length;
     // BCC routes but is not shown to anyone: consumers and returns get the message without it.
     if (selects && msg.properties.headers?.has('BCC')) msg = this.withoutBcc(msg);
     if (n === 0) {
-      if (mandatory) this.returnUnroutable(msg);
+      if (mandatory) {
+        this.stats.returnUnroutable++;
+        this.vhost.stats.unroutableReturned++;
+        this.returnUnroutable(msg);
+      } else {
+        this.stats.dropUnroutable++;
+        this.vhost.stats.unroutableDropped++;
+      }
       return Routed.Plain;
     }
-    let routed = Routed.Plain;
-    // Queues that refuse publishes when full (x-overflow reject-publish[-dlx]) drop out of the list.
-    let kept = 0;
-    for (let i = 0; i < n; i++) {
-      const q = queues[i];
-      if (q.rejectsWhenFull && !q.admits(msg.body.length)) {
-        q.refused(msg);
-        routed = Routed.Refused;
-      } else queues[kept++] = q;
-    }
-    if (kept === 0) return routed;
-    queues.length = n = kept;
-    const storeId = this.storage === null ? 0 : storeMessage(this.storage, msg, queues);
-    for (let i = 0; i < n; i++) {
-      const q = queues[i];
-      q.enqueue(msg, storeIdIn(q, msg, storeId));
-      if (q.inFlow) this.conn.holdForFlow(q);
-    }
-    return storeId !== 0 ? routed | Routed.Stored : routed;
+    this.vhost.stats.routed++;
+    const routed = this.vhost.enqueueRouted(queues, msg);
+    for (let i = 0; i < queues.length; i++) if (queues[i].inFlow) this.conn.holdForFlow(queues[i]);
+    return routed;
   }
 
   private returnUnroutable(msg: Message): void {
@@ -544,13 +588,18 @@ export class Channel implements DeliverySink, ReplyTarget {
   flushConfirms(): void {
     if (this.confirmReady <= this.confirmSent) return;
     // Refused publishes are nacked one by one, in order, between acks of the runs around them.
+    const confirmed = this.confirmReady - this.confirmSent;
+    let nacked = 0;
     while (this.nacks.length > 0 && this.nacks[0] <= this.confirmReady) {
+      nacked++;
       const seq = this.nacks.shift()!;
       if (seq - 1 > this.confirmSent) encodeBasicAck(this.conn.writer, this.id, seq - 1, seq - 1 - this.confirmSent > 1);
       // RabbitMQ's nack: multiple when nothing below is pending, requeue set (the field's default).
       encodeBasicNack(this.conn.writer, this.id, seq, seq - 1 === this.confirmSent, true);
       this.confirmSent = seq;
     }
+    this.stats.confirm += confirmed - nacked;
+    this.vhost.stats.confirmed += confirmed - nacked;
     if (this.confirmReady <= this.confirmSent) return;
     const multiple = this.confirmReady - this.confirmSent > 1;
     encodeBasicAck(this.conn.writer, this.id, this.confirmReady, multiple);
@@ -576,7 +625,9 @@ export class Channel implements DeliverySink, ReplyTarget {
 
   private consume(queueName: string, tag: string, noAck: boolean, exclusive: boolean, nowait: boolean, args: FieldTable): void {
     if (queueName === REPLY_TO) return this.consumeReplies(tag, noAck, nowait);
-    const q = this.vhost.queueFor(this.queueName(queueName), this.conn.id);
+    const name = this.queueName(queueName);
+    this.conn.access!.queue('read', name);
+    const q = this.vhost.queueFor(name, this.conn.id);
     if (tag === '') tag = generatedName('amq.ctag');
     else if (this.consumers.has(tag) || tag === this.replyConsumerTag) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
     const priority = args.get('x-priority');
@@ -614,9 +665,20 @@ export class Channel implements DeliverySink, ReplyTarget {
 
   deliver(c: Consumer, qm: QueuedMessage): void {
     const tag = this.nextDeliveryTag++;
+    const stats = this.stats;
+    const global = this.vhost.stats;
+    if (qm.redelivered) {
+      stats.redeliver++;
+      global.redelivered++;
+    }
     if (!c.noAck) {
       this.unacked.set(tag, new Unacked(tag, qm, c.queue, c));
       this.unackedConsumed++;
+      stats.deliver++;
+      global.delivered++;
+    } else {
+      stats.deliverNoAck++;
+      global.deliveredNoAck++;
     }
     this.conn.writeDeliver(this.id, c.tag, tag, qm.redelivered, this.outgoing(c.queue, qm));
   }
@@ -647,7 +709,9 @@ export class Channel implements DeliverySink, ReplyTarget {
   }
 
   private get(queueName: string, noAck: boolean): void {
-    const q = this.vhost.queueFor(this.queueName(queueName), this.conn.id);
+    const name = this.queueName(queueName);
+    this.conn.access!.queue('read', name);
+    const q = this.vhost.queueFor(name, this.conn.id);
     const w = this.conn.writer;
     const qm = q.get(noAck);
     if (!qm) {
@@ -655,12 +719,28 @@ export class Channel implements DeliverySink, ReplyTarget {
     } else {
       const tag = this.nextDeliveryTag++;
       if (!noAck) this.unacked.set(tag, new Unacked(tag, qm, q, null));
+      this.countGet(noAck, qm.redelivered);
       const msg = this.outgoing(q, qm, true); // the queue reads paged-out messages back before handing them out
       encodeBasicGetOk(w, this.id, tag, qm.redelivered, msg.exchange, msg.routingKey, q.messageCount);
       this.conn.writeContent(this.id, msg);
       qm.deliveryCount++;
     }
     this.conn.scheduleFlush();
+  }
+
+  private countGet(noAck: boolean, redelivered: boolean): void {
+    const global = this.vhost.stats;
+    if (redelivered) {
+      this.stats.redeliver++;
+      global.redelivered++;
+    }
+    if (noAck) {
+      this.stats.getNoAck++;
+      global.getNoAck++;
+    } else {
+      this.stats.get++;
+      global.get++;
+    }
   }
 
   // ---- acknowledgements ----
@@ -706,7 +786,11 @@ export class Channel implements DeliverySink, ReplyTarget {
 
   private settleOne(u: Unacked, ack: boolean, requeue: boolean): void {
     if (u.consumer) this.unackedConsumed--;
-    if (ack) u.queue.settle(u.qm, u.consumer);
+    if (ack) {
+      this.stats.ack++;
+      this.vhost.stats.acknowledged++;
+      u.queue.settle(u.qm, u.consumer);
+    }
     else if (requeue) u.queue.requeue(u.qm, u.consumer);
     else u.queue.reject(u.qm, u.consumer);
   }

@@ -36,8 +36,9 @@ import type { Message } from '../broker/message.js';
 import type { MessageStorage } from '../broker/message-storage.js';
 import type { FlowWaiter, Queue } from '../broker/queue.js';
 import type { VHost } from '../broker/vhost.js';
+import { AccessCheck } from './access-check.js';
 import { MECHANISMS, isKnownMechanism, parseCredentials } from './auth.js';
-import { Channel } from './channel.js';
+import { Channel, type ChannelSnapshot } from './channel.js';
 import type { Logger } from './logger.js';
 
 export interface ConnectionLimits {
@@ -78,10 +79,35 @@ export interface ConnectionContext {
   onClosed(conn: Connection): void;
 }
 
+export interface ConnectionSnapshot {
+  id: number;
+  /** "peer:port -> local:port", as RabbitMQ names connections */
+  name: string;
+  peerHost: string;
+  peerPort: number;
+  host: string;
+  port: number;
+  user: string;
+  vhost: string;
+  state: 'starting' | 'running' | 'blocked' | 'closing';
+  channels: ChannelSnapshot[];
+  clientProperties: FieldTable;
+  authMechanism: string;
+  connectedAt: number;
+  frameMax: number;
+  channelMax: number;
+  heartbeat: number;
+  recvOct: number;
+  sendOct: number;
+  tls: boolean;
+}
+
 export class Connection implements FrameSink, FlowWaiter {
   readonly writer = new Writer(undefined, true);
   vhost: VHost | null = null;
   username = '';
+  /** The user's permissions in the vhost, from connection.open on. */
+  access: AccessCheck | null = null;
   /** The client asked for basic.cancel when the broker cancels its consumer. */
   clientCancelNotify = false;
   /** The client understands connection.blocked / unblocked. */
@@ -147,6 +173,39 @@ export class Connection implements FrameSink, FlowWaiter {
     socket.on('error', () => {}); // 'close' follows; resets by clients are routine
     socket.on('close', () => this.onSocketClosed());
     this.closeTimer = setTimeout(() => this.destroy(), HANDSHAKE_TIMEOUT_MS).unref();
+  }
+
+  /** When the socket was accepted (ms since the epoch). */
+  readonly connectedAt = Date.now();
+  /** The SASL mechanism the client logged in with. */
+  authMechanism = '';
+
+  /** What the management API shows of this connection. */
+  snapshot(): ConnectionSnapshot {
+    const s = this.socket;
+    const peerHost = plainAddress(s.remoteAddress);
+    const host = plainAddress(s.localAddress);
+    return {
+      id: this.id,
+      name: `${peerHost}:${s.remotePort} -> ${host}:${s.localPort}`,
+      peerHost,
+      peerPort: s.remotePort ?? 0,
+      host,
+      port: s.localPort ?? 0,
+      user: this.username,
+      vhost: this.vhost?.name ?? '/',
+      state: this.state === State.Open ? (this.heldBy.size > 0 || this.alarmBlocked ? 'blocked' : 'running') : this.state >= State.Closing ? 'closing' : 'starting',
+      channels: [...this.channels.values()].filter((c) => c.opened).map((c) => c.snapshot()),
+      clientProperties: this.clientProperties,
+      authMechanism: this.authMechanism,
+      connectedAt: this.connectedAt,
+      frameMax: this.frameMax,
+      channelMax: this.channelMax,
+      heartbeat: this.heartbeat,
+      recvOct: this.bytesIn,
+      sendOct: this.bytesOut,
+      tls: false,
+    };
   }
 
   get remoteAddress(): string {
@@ -347,6 +406,7 @@ export class Connection implements FrameSink, FlowWaiter {
           return this.refuseLogin(`user '${user.name}' can only connect via localhost`);
         }
         this.username = user.name;
+        this.authMechanism = m.mechanism;
         this.state = State.AwaitingTuneOk;
         const l = this.ctx.limits;
         encodeConnectionTune(w, 0, l.channelMax, l.frameMax, l.heartbeat);
@@ -372,6 +432,9 @@ export class Connection implements FrameSink, FlowWaiter {
         if (m.id !== MethodId.ConnectionOpen) throw commandInvalid(`expected connection.open`);
         const vhost = this.ctx.broker.vhosts.get(m.virtualHost);
         if (!vhost) throw notAllowed(`vhost ${m.virtualHost} not found`);
+        const access = new AccessCheck(this.ctx.broker, vhost.name, this.username);
+        if (!access.mayOpen()) throw notAllowed(`access to vhost '${vhost.name}' refused for user '${this.username}'`);
+        this.access = access;
         this.vhost = vhost;
         this.state = State.Open;
         if (this.closeTimer) clearTimeout(this.closeTimer);
@@ -421,11 +484,12 @@ export class Connection implements FrameSink, FlowWaiter {
   }
 
   /** Broker shutdown: 320 CONNECTION_FORCED, as RabbitMQ sends; resolves when the socket is gone. */
-  forceClose(reason: string): Promise<void> {
+  /** Closes with 320 CONNECTION_FORCED and the given text (the reply text after "CONNECTION_FORCED - "). */
+  forceClose(text: string): Promise<void> {
     if (this.state === State.Closed) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.closedResolvers.push(resolve));
     if (this.state === State.Open || this.state === State.AwaitingOpen || this.state === State.AwaitingTuneOk) {
-      this.closeWithError(new AmqpError(ReplyCode.ConnectionForced, `broker forced connection closure with reason '${reason}'`), 0);
+      this.closeWithError(new AmqpError(ReplyCode.ConnectionForced, text), 0);
     } else if (this.state !== State.Closing) {
       this.destroy();
     }
@@ -725,3 +789,9 @@ export function serverProperties(version: string): FieldTable {
   });
 }
 
+
+/** IPv4 clients of a dual-stack listener appear as ::ffff:a.b.c.d; RabbitMQ shows a.b.c.d. */
+function plainAddress(a: string | undefined): string {
+  if (a === undefined) return '';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}

@@ -1,6 +1,6 @@
 // The AMQP listener: accepts TCP connections and hands each to a Connection.
 import { createServer, type Server } from 'node:net';
-import type { Broker } from '../broker/broker.js';
+import type { AccessListener, Broker } from '../broker/broker.js';
 import { Connection, DEFAULT_LIMITS, serverProperties, type ConnectionContext, type ConnectionLimits } from './connection.js';
 import type { Logger } from './logger.js';
 import { ResourceAlarms, type AlarmListener, type AlarmSettings } from './alarms.js';
@@ -14,7 +14,7 @@ export interface AmqpServerOptions {
   alarms: AlarmSettings;
 }
 
-export class AmqpServer implements AlarmListener {
+export class AmqpServer implements AlarmListener, AccessListener {
   readonly connections = new Set<Connection>();
   readonly alarms: ResourceAlarms;
   private readonly server: Server;
@@ -35,6 +35,7 @@ export class AmqpServer implements AlarmListener {
       alarms: this.alarms,
       onClosed: (c) => this.connections.delete(c),
     };
+    broker.accessListeners.push(this);
     this.server = createServer({ noDelay: true }, (socket) => {
       this.connections.add(new Connection(this.nextId++, socket, this.ctx));
     });
@@ -42,6 +43,14 @@ export class AmqpServer implements AlarmListener {
 
   alarmRaised(reason: string): void {
     for (const c of this.connections) c.blockForAlarm(reason);
+  }
+
+  vhostDeleted(name: string): void {
+    for (const c of this.connections) if (c.vhost?.name === name) void c.forceClose(`vhost '${name}' is deleted`);
+  }
+
+  userDeleted(name: string): void {
+    for (const c of this.connections) if (c.username === name) void c.forceClose(`user '${name}' is deleted`);
   }
 
   alarmCleared(): void {
@@ -68,8 +77,10 @@ export class AmqpServer implements AlarmListener {
   /** Stops accepting, closes every connection with 320 CONNECTION_FORCED, and resolves when all are gone. */
   async close(reason = 'shutdown'): Promise<void> {
     this.alarms.stop();
+    const i = this.broker.accessListeners.indexOf(this);
+    if (i >= 0) this.broker.accessListeners.splice(i, 1);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await Promise.all([...this.connections].map((c) => c.forceClose(reason)));
+    await Promise.all([...this.connections].map((c) => c.forceClose(`broker forced connection closure with reason '${reason}'`)));
     await closed;
   }
 }

@@ -1,4 +1,4 @@
-// Durable definitions (exchanges, queues, bindings, policies) as an append-only journal in the data directory.
+// Durable definitions (vhosts, users, permissions, exchanges, queues, bindings, policies) as an append-only journal in the data directory.
 //
 // File `definitions.log`: an 8-byte header, then records [u32 length][u32 CRC-32C of the JSON][JSON].
 // Each change is written with a synchronous write() before the client hears declare-ok, so it survives
@@ -16,6 +16,8 @@ import { isDurableBinding, type DefinitionsSink } from '../broker/definitions.js
 import type { Exchange } from '../broker/exchange.js';
 import { parsePolicy, policyToJson, type Policy } from '../broker/policies.js';
 import type { Queue } from '../broker/queue.js';
+import { isHashingAlgorithm, type Permission, type User } from '../broker/users.js';
+import type { VHost } from '../broker/vhost.js';
 import type { Logger } from '../server/logger.js';
 import { crc32c } from './crc32.js';
 
@@ -27,12 +29,19 @@ type Record =
   | { op: 'exchange'; vhost: string; name: string; type: string; autoDelete: boolean; internal: boolean; args: string }
   | { op: 'exchange.delete'; vhost: string; name: string }
   | { op: 'queue'; vhost: string; name: string; id: number; autoDelete: boolean; args: string }
-  | { op: 'meta'; nextQueueId: number }
+  /** access: the records that follow describe every vhost, user and permission (journals from before they were recorded lack it, and start from RabbitMQ's defaults) */
+  | { op: 'meta'; nextQueueId: number; access?: boolean }
   | { op: 'queue.delete'; vhost: string; name: string }
   | { op: 'bind' | 'unbind'; vhost: string; source: string; destination: string; toQueue: boolean; key: string; args: string }
   /** policy: RabbitMQ's JSON shape of the policy (policyToJson), validated again when replayed. */
   | { op: 'policy'; vhost: string; name: string; policy: ReturnType<typeof policyToJson> }
-  | { op: 'policy.clear'; vhost: string; name: string };
+  | { op: 'policy.clear'; vhost: string; name: string }
+  | { op: 'vhost'; name: string; description: string; tags: string[]; defaultQueueType: string; tracing: boolean }
+  | { op: 'vhost.delete'; name: string }
+  | { op: 'user'; name: string; passwordHash: string; hashingAlgorithm: string; tags: string[] }
+  | { op: 'user.delete'; name: string }
+  | { op: 'permission'; vhost: string; user: string; configure: string; write: string; read: string }
+  | { op: 'permission.clear'; vhost: string; user: string };
 
 /** Tables go to JSON as their exact wire bytes, so every field keeps its type. */
 function tableToText(t: FieldTable): string {
@@ -78,11 +87,11 @@ export class DefinitionsStore implements DefinitionsSink {
       }
     }
     store.records = records.length;
-    const live: Record[] = [{ op: 'meta', nextQueueId: store.nextQueueId }, ...liveRecords(broker)];
+    const live: Record[] = [{ op: 'meta', nextQueueId: store.nextQueueId, access: true }, ...liveRecords(broker)];
     if (records.length === 0) store.create(live);
     else if (records.length > 2 * live.length + 100) store.rewrite(live);
     else store.fd = openSync(path, 'a');
-    for (const vh of broker.vhosts.values()) vh.definitions = store;
+    broker.definitions = store;
     return store;
   }
 
@@ -114,9 +123,30 @@ export class DefinitionsStore implements DefinitionsSink {
   }
 
   private apply(broker: Broker, r: Record): void {
-    if (r.op === 'meta') {
-      if (r.nextQueueId > this.nextQueueId) this.nextQueueId = r.nextQueueId;
-      return;
+    switch (r.op) {
+      case 'meta':
+        if (r.nextQueueId > this.nextQueueId) this.nextQueueId = r.nextQueueId;
+        if (r.access) broker.resetAccess(false);
+        return;
+      case 'vhost':
+        broker.addVhost(r.name, { description: r.description, tags: r.tags, defaultQueueType: r.defaultQueueType, tracing: r.tracing });
+        return;
+      case 'vhost.delete':
+        broker.deleteVhost(r.name);
+        return;
+      case 'user':
+        if (!isHashingAlgorithm(r.hashingAlgorithm)) throw new Error(`unknown hashing algorithm ${r.hashingAlgorithm}`);
+        broker.putUser({ name: r.name, passwordHash: r.passwordHash, hashingAlgorithm: r.hashingAlgorithm, tags: r.tags });
+        return;
+      case 'user.delete':
+        broker.deleteUser(r.name);
+        return;
+      case 'permission':
+        broker.setPermission({ vhost: r.vhost, user: r.user, configure: r.configure, write: r.write, read: r.read });
+        return;
+      case 'permission.clear':
+        broker.clearPermission(r.vhost, r.user);
+        return;
     }
     const vh = broker.vhosts.get(r.vhost);
     if (!vh) return;
@@ -254,6 +284,43 @@ export class DefinitionsStore implements DefinitionsSink {
   policyCleared(vhost: string, name: string): void {
     this.append({ op: 'policy.clear', vhost, name });
   }
+
+  vhostPut(vh: VHost): void {
+    this.append(vhostRecord(vh));
+  }
+
+  vhostDeleted(name: string): void {
+    this.append({ op: 'vhost.delete', name });
+  }
+
+  userPut(u: User): void {
+    this.append(userRecord(u));
+  }
+
+  userDeleted(name: string): void {
+    this.append({ op: 'user.delete', name });
+  }
+
+  permissionSet(p: Permission): void {
+    this.append(permissionRecord(p));
+  }
+
+  permissionCleared(vhost: string, user: string): void {
+    this.append({ op: 'permission.clear', vhost, user });
+  }
+}
+
+function vhostRecord(vh: VHost): Record {
+  const m = vh.metadata;
+  return { op: 'vhost', name: vh.name, description: m.description, tags: m.tags, defaultQueueType: m.defaultQueueType, tracing: m.tracing };
+}
+
+function userRecord(u: User): Record {
+  return { op: 'user', name: u.name, passwordHash: u.passwordHash, hashingAlgorithm: u.hashingAlgorithm, tags: u.tags };
+}
+
+function permissionRecord(p: Permission): Record {
+  return { op: 'permission', vhost: p.vhost, user: p.user, configure: p.configure, write: p.write, read: p.read };
 }
 
 function frame(r: Record): Buffer {
@@ -295,6 +362,9 @@ function bindingRecord(op: 'bind' | 'unbind', b: Binding): Record {
  */
 function liveRecords(broker: Broker): Record[] {
   const out: Record[] = [];
+  for (const vh of broker.vhosts.values()) out.push(vhostRecord(vh));
+  for (const u of broker.users.values()) out.push(userRecord(u));
+  for (const perVhost of broker.permissions.values()) for (const p of perVhost.values()) out.push(permissionRecord(p));
   for (const vh of broker.vhosts.values()) {
     for (const x of vh.exchanges.values()) {
       if (x.durable && x.name !== '' && !x.name.startsWith('amq.')) out.push(exchangeRecord(x));

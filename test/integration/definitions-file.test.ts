@@ -91,10 +91,18 @@ function logger(warnings: string[]): Logger {
 }
 
 describe('importDefinitions', () => {
-  test('imports the exchanges, queues, bindings and policies of a RabbitMQ export and counts them', () => {
+  test('imports the vhosts, users, permissions, exchanges, queues, bindings and policies of a RabbitMQ export and counts them', () => {
     const broker = new Broker();
     const warnings: string[] = [];
-    assert.deepEqual(importDefinitions(broker, EXPORT, logger(warnings)), { exchanges: 2, queues: 2, bindings: 2, policies: 1 });
+    assert.deepEqual(importDefinitions(broker, EXPORT, logger(warnings)), {
+      vhosts: 1,
+      users: 1,
+      permissions: 1,
+      exchanges: 2,
+      queues: 2,
+      bindings: 2,
+      policies: 1,
+    });
     assert.deepEqual(warnings, []);
     const vh = broker.vhosts.get('/')!;
     const p = vh.policies.get('wdef.p');
@@ -148,12 +156,29 @@ describe('importDefinitions', () => {
       },
       logger(warnings),
     );
-    assert.deepEqual(n, { exchanges: 2, queues: 2, bindings: 2, policies: 0 });
+    assert.deepEqual(n, { vhosts: 0, users: 0, permissions: 0, exchanges: 2, queues: 2, bindings: 2, policies: 0 });
     assert.equal(vh.queues.get('wdef.q')?.durable, false);
     assert.equal(vh.queues.has('amq.reserved'), false);
     assert.equal(warnings.length, 2, warnings.join('\n'));
     assert.match(warnings[0], /skipping queue 'amq\.reserved' in vhost '\/'/);
     assert.match(warnings[1], /skipping binding of queue 'nowhere' to exchange 'wdef\.x' .*: no queue 'nowhere'/);
+  });
+
+  test('vhosts the file lists are created, with their objects; users log in with the passwords RabbitMQ hashed', async () => {
+    const broker = new Broker();
+    importDefinitions(broker, {
+      vhosts: [{ name: 'staging', description: 'pre-production', tags: 'a,b', default_queue_type: 'quorum' }],
+      users: [{ name: 'ops', password_hash: (EXPORT.users as { password_hash: string }[])[0].password_hash, hashing_algorithm: 'rabbit_password_hashing_sha256', tags: 'monitoring' }],
+      permissions: [{ user: 'ops', vhost: 'staging', configure: '^ops\\.', write: '.*', read: '.*' }],
+      queues: [{ name: 'sq', vhost: 'staging', durable: true, auto_delete: false, arguments: {} }],
+    });
+    const vh = broker.vhosts.get('staging')!;
+    assert.ok(vh.queues.has('sq'));
+    assert.deepEqual(vh.metadata, { description: 'pre-production', tags: ['a', 'b'], defaultQueueType: 'quorum', tracing: false });
+    assert.deepEqual(broker.users.get('ops')!.tags, ['monitoring']);
+    assert.ok(broker.authenticate('ops', 'guest'), 'the hash is of "guest": same password as on RabbitMQ');
+    assert.equal(broker.authenticate('ops', 'wrong'), undefined);
+    assert.deepEqual(broker.permission('staging', 'ops'), { user: 'ops', vhost: 'staging', configure: '^ops\\.', write: '.*', read: '.*' });
   });
 
   test('objects without a vhost (a per-vhost export) go to /', () => {
@@ -166,8 +191,11 @@ describe('importDefinitions', () => {
     const cases: [unknown, RegExp][] = [
       [[1], /definitions must be a JSON object/],
       [{ queues: {} }, /'queues' must be an array/],
-      [{ vhosts: [{ name: 'other' }] }, /vhost 'other' does not exist \(Warren has '\/'\)/],
-      [{ queues: [{ name: 'q', vhost: 'other', durable: true }] }, /^queue 'q': vhost 'other' does not exist/],
+      [{ queues: [{ name: 'q', vhost: 'other', durable: true }] }, /^queue 'q': vhost 'other' does not exist \(Warren has '\/'\)/],
+      [{ permissions: [{ user: 'nobody', vhost: '/', configure: '.*', write: '.*', read: '.*' }] }, /^permissions of user 'nobody' in vhost '\/': no user 'nobody'/],
+      [{ permissions: [{ user: 'guest', vhost: '/', configure: '(', write: '.*', read: '.*' }] }, /^permissions of user 'guest' in vhost '\/': configure is not a valid regular expression/],
+      [{ users: [{ name: 'u', password_hash: 'abc', hashing_algorithm: 'rabbit_password_hashing_sha1' }] }, /^user 'u': hashing_algorithm must be rabbit_password_hashing_sha256, /],
+      [{ users: [{ name: 'u', password_hash: 'YWJj', tags: '' }] }, /^user 'u': password_hash is not a salted hash in base64/],
       [{ queues: [{ vhost: '/', durable: true }] }, /^queues\[0\]: name must be a string, not nothing/],
       [{ queues: [{ name: 'q', durable: 'yes' }] }, /^queue 'q' in vhost '\/': durable must be true or false, not "yes"/],
       [{ queues: [{ name: 'q', arguments: { 'x-max-length': null } }] }, /^queue 'q' in vhost '\/': argument 'x-max-length': null is not allowed in arguments/],
@@ -210,8 +238,9 @@ describe('startBroker({ definitions })', () => {
       await checkImported(b.url);
       const p = b.broker.vhosts.get('/')!.policies.get('wdef.p');
       assert.deepEqual(p && policyToJson(p), EXPORTED_POLICY);
-      // users, permissions, parameters are not Warren's business here: no users were added
+      // the export's guest (RabbitMQ's hash of "guest") replaced Warren's own, and still logs in
       assert.deepEqual([...b.broker.users.keys()], ['guest']);
+      assert.equal(b.broker.users.get('guest')!.passwordHash, (EXPORT.users as { password_hash: string }[])[0].password_hash);
     } finally {
       await b.close();
     }
@@ -245,7 +274,7 @@ describe('startBroker({ definitions })', () => {
         writeDefs(withSection('policies', [{ vhost: '/', name: 'p', pattern: '^a', definition: { 'message-ttl': -1 } }])),
         /^could not load definitions from .*: policy 'p' in vhost '\/': Validation failed\n\n-1 is not a valid message TTL/,
       ],
-      [writeDefs(withSection('vhosts', [{ name: '/' }, { name: 'staging' }])), /vhost 'staging' does not exist/],
+      [writeDefs(withSection('permissions', [{ user: 'ghost', vhost: '/', configure: '', write: '', read: '' }])), /no user 'ghost'/],
     ];
     for (const [path, re] of cases) {
       await assert.rejects(startBroker({ port: 0, host: '127.0.0.1', definitions: path }), (e: unknown) => e instanceof DefinitionsError && re.test(e.message), path);
@@ -273,7 +302,7 @@ describe('warren server --definitions', () => {
   for (const how of ['flag', 'env'] as const) {
     test(`loads the file (${how === 'flag' ? '--definitions' : 'WARREN_DEFINITIONS'})`, async () => {
       const dataDir = join(tmp, `cli-${how}`);
-      const args = ['server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...(how === 'flag' ? ['--definitions', FIXTURE] : [])];
+      const args = ['server', '--port', '0', '--management-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...(how === 'flag' ? ['--definitions', FIXTURE] : [])];
       const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
         env: { ...process.env, ...(how === 'env' ? { WARREN_DEFINITIONS: FIXTURE } : {}) },
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -300,7 +329,7 @@ describe('warren server --definitions', () => {
 
   test('a bad file stops the server with the reason and exit code 1', () => {
     const bad = writeDefs(withSection('bindings', [{ source: 'x', destination: 'y', destination_type: 'nope' }]));
-    const r = run(['server', '--port', '0', '--host', '127.0.0.1', '--data-dir', join(tmp, 'cli-bad')], { WARREN_DEFINITIONS: bad });
+    const r = run(['server', '--port', '0', '--management-port', '0', '--host', '127.0.0.1', '--data-dir', join(tmp, 'cli-bad')], { WARREN_DEFINITIONS: bad });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^warren: could not load definitions from .*: bindings\[0\] \(from 'x' to 'y'\): destination_type must be "queue" or "exchange", not "nope"\n$/);
   });

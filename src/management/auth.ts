@@ -1,0 +1,71 @@
+// Who is calling the management API and what their user tags let them do, as in RabbitMQ:
+// management (own vhosts), policymaker (+ policies there), monitoring (read everything),
+// administrator (everything). A user with none of these tags cannot use the API at all.
+import type { Broker } from '../broker/broker.js';
+import type { User } from '../broker/users.js';
+import { forbidden, notAuthorised } from './http-error.js';
+
+export type Level = 'management' | 'policymaker' | 'monitoring' | 'administrator';
+
+export class Principal {
+  readonly admin: boolean;
+  readonly monitoring: boolean;
+  readonly policymaker: boolean;
+
+  constructor(
+    private readonly broker: Broker,
+    readonly user: User,
+  ) {
+    const tags = new Set(user.tags);
+    this.admin = tags.has('administrator');
+    this.monitoring = this.admin || tags.has('monitoring');
+    this.policymaker = this.admin || tags.has('policymaker');
+  }
+
+  get name(): string {
+    return this.user.name;
+  }
+
+  has(level: Level): boolean {
+    switch (level) {
+      case 'management':
+        return true;
+      case 'policymaker':
+        return this.policymaker;
+      case 'monitoring':
+        return this.monitoring;
+      case 'administrator':
+        return this.admin;
+    }
+  }
+
+  require(level: Level): void {
+    if (!this.has(level)) throw forbidden('Not administrator user');
+  }
+
+  /** Whether the user sees the vhost's objects (monitoring users see all; others where they have permissions). */
+  sees(vhost: string): boolean {
+    return this.monitoring || this.broker.permission(vhost, this.user.name) !== undefined;
+  }
+
+  /** Changing objects in a vhost needs permissions there, even for administrators (as RabbitMQ). */
+  requireVhostAccess(vhost: string): void {
+    if (this.broker.permission(vhost, this.user.name) === undefined) {
+      throw notAuthorised(`Not authorised to access virtual host`);
+    }
+  }
+}
+
+const MANAGEMENT_TAGS = new Set(['administrator', 'monitoring', 'policymaker', 'management']);
+
+/** The caller from an Authorization: Basic header; 401 when missing, wrong, or not a management user. */
+export function authenticate(broker: Broker, header: string | undefined): Principal {
+  if (header === undefined || !/^basic /i.test(header)) throw notAuthorised();
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw notAuthorised();
+  const user = broker.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
+  if (!user) throw notAuthorised();
+  if (!user.tags.some((t) => MANAGEMENT_TAGS.has(t))) throw notAuthorised('Not management user');
+  return new Principal(broker, user);
+}

@@ -1,0 +1,79 @@
+// The counters the API reports and the rate sampler samples, under RabbitMQ's message_stats names.
+import type { Broker } from '../broker/broker.js';
+import type { Queue } from '../broker/queue.js';
+import type { ChannelStats, GlobalStats } from '../broker/stats.js';
+import type { AmqpServer } from '../server/server.js';
+import type { Counters } from './rates.js';
+
+export function queueCounters(q: Queue): Counters {
+  const s = q.stats;
+  return {
+    publish: s.publish,
+    deliver: s.deliver,
+    deliver_no_ack: s.deliverNoAck,
+    get: s.get,
+    get_no_ack: s.getNoAck,
+    deliver_get: s.deliver + s.deliverNoAck + s.get + s.getNoAck,
+    redeliver: s.redeliver,
+    ack: s.ack,
+    messages: q.messageCount + q.unackedCount,
+    messages_ready: q.messageCount,
+    messages_unacknowledged: q.unackedCount,
+  };
+}
+
+export function channelCounters(s: ChannelStats): Counters {
+  return {
+    publish: s.publish,
+    confirm: s.confirm,
+    return_unroutable: s.returnUnroutable,
+    drop_unroutable: s.dropUnroutable,
+    deliver: s.deliver,
+    deliver_no_ack: s.deliverNoAck,
+    get: s.get,
+    get_no_ack: s.getNoAck,
+    deliver_get: s.deliver + s.deliverNoAck + s.get + s.getNoAck,
+    redeliver: s.redeliver,
+    ack: s.ack,
+  };
+}
+
+export function globalCounters(s: GlobalStats, broker: Broker): Counters {
+  let ready = 0;
+  let unacked = 0;
+  for (const vh of broker.vhosts.values()) {
+    for (const q of vh.queues.values()) {
+      ready += q.messageCount;
+      unacked += q.unackedCount;
+    }
+  }
+  return {
+    publish: s.received,
+    confirm: s.confirmed,
+    return_unroutable: s.unroutableReturned,
+    drop_unroutable: s.unroutableDropped,
+    deliver: s.delivered,
+    deliver_no_ack: s.deliveredNoAck,
+    get: s.get,
+    get_no_ack: s.getNoAck,
+    deliver_get: s.delivered + s.deliveredNoAck + s.get + s.getNoAck,
+    redeliver: s.redelivered,
+    ack: s.acknowledged,
+    messages: ready + unacked,
+    messages_ready: ready,
+    messages_unacknowledged: unacked,
+  };
+}
+
+/** Fields that are message_stats (the rest are queue depths, reported at the top level). */
+export const DEPTH_FIELDS = new Set(['messages', 'messages_ready', 'messages_unacknowledged']);
+
+/** Everything the rate sampler follows: the broker's totals, every queue, every channel. */
+export function* managementCounters(broker: Broker, amqp: AmqpServer): Iterable<[object, Counters]> {
+  yield [broker.stats, globalCounters(broker.stats, broker)];
+  for (const vh of broker.vhosts.values()) for (const q of vh.queues.values()) yield [q, queueCounters(q)];
+  for (const c of amqp.connections) {
+    if (c.vhost === null) continue;
+    for (const ch of c.snapshot().channels) yield [ch.stats, channelCounters(ch.stats)];
+  }
+}

@@ -1,0 +1,38 @@
+// Finding the objects a request names, with 404 for what does not exist or the caller may not see.
+import type { Exchange } from '../broker/exchange.js';
+import type { Queue } from '../broker/queue.js';
+import type { VHost } from '../broker/vhost.js';
+import type { Api, Call } from './api.js';
+import { notFound } from './http-error.js';
+
+export function visibleVhosts(api: Api, call: Call): VHost[] {
+  return [...api.ctx.broker.vhosts.values()].filter((vh) => call.user.sees(vh.name));
+}
+
+/** The vhost of the path (or all visible ones when the path has none). */
+export function vhostsOf(api: Api, call: Call): VHost[] {
+  return call.params.vhost === undefined ? visibleVhosts(api, call) : [vhostOf(api, call)];
+}
+
+export function vhostOf(api: Api, call: Call, name = call.params.vhost): VHost {
+  const vh = api.ctx.broker.vhosts.get(name);
+  if (!vh || !call.user.sees(name)) throw notFound();
+  return vh;
+}
+
+export function queueOf(vh: VHost, name: string): Queue {
+  const q = vh.queues.get(name);
+  if (!q) throw notFound();
+  return q;
+}
+
+export function exchangeOf(vh: VHost, name: string): Exchange {
+  const x = vh.exchanges.get(name === 'amq.default' ? '' : name);
+  if (!x) throw notFound();
+  return x;
+}
+
+/** Query flags as RabbitMQ reads them: present and 'true'. */
+export function flag(v: string | undefined): boolean {
+  return v === 'true';
+}

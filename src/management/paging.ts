@@ -1,0 +1,127 @@
+// List endpoints as RabbitMQ serves them: sort, sort_reverse and columns always; with ?page=, a
+// page object {items, page, page_size, page_count, item_count, filtered_count, total_count} of the
+// items whose name matches ?name= (substring, or a regular expression with use_regex=true).
+import { badRequest } from './http-error.js';
+import type { Json } from './json-fields.js';
+
+export interface ListQuery {
+  page?: string;
+  page_size?: string;
+  name?: string;
+  use_regex?: string;
+  sort?: string;
+  sort_reverse?: string;
+  columns?: string;
+}
+
+const MAX_PAGE_SIZE = 500;
+
+type Row = { [key: string]: Json };
+
+/**
+ * items: the objects the caller may see; view renders one; nameOf avoids rendering to filter.
+ * Sorting by name (or vhost then name, the default) also happens before rendering, so a page of a
+ * long list renders only that page.
+ */
+export function listResponse<T>(query: ListQuery, items: T[], view: (t: T) => Row, nameOf: (t: T) => string, vhostOf?: (t: T) => string): Json {
+  let list = items;
+  const paged = query.page !== undefined;
+  const total = list.length;
+  if (paged && query.name) {
+    const needle = query.name;
+    let test: (s: string) => boolean;
+    if (query.use_regex === 'true') {
+      let re: RegExp;
+      try {
+        re = new RegExp(needle, 'i');
+      } catch (err) {
+        throw badRequest(`invalid regular expression in name: ${(err as Error).message}`);
+      }
+      test = (s) => re.test(s);
+    } else {
+      const lower = needle.toLowerCase();
+      test = (s) => s.toLowerCase().includes(lower);
+    }
+    list = list.filter((t) => test(nameOf(t)));
+  }
+  const reverse = query.sort_reverse === 'true';
+  const sortKey = query.sort ?? '';
+  let rows: Row[] | null = null;
+  if (sortKey === '' || sortKey === 'name') {
+    const byName = (a: T, b: T) => compare(nameOf(a), nameOf(b));
+    const cmp = sortKey === '' && vhostOf ? (a: T, b: T) => compare(vhostOf(a), vhostOf(b)) || byName(a, b) : byName;
+    list = [...list].sort(reverse ? (a, b) => cmp(b, a) : cmp);
+  } else {
+    const path = sortKey.split('.');
+    rows = list.map(view);
+    rows.sort((a, b) => {
+      const c = compareJson(pick(a, path), pick(b, path));
+      return reverse ? -c : c;
+    });
+  }
+  const columns = query.columns ? query.columns.split(',').map((c) => c.trim().split('.')) : null;
+  const project = (r: Row): Row => (columns ? projectColumns(r, columns) : r);
+  if (!paged) return (rows ?? list.map(view)).map(project);
+
+  const page = positive(query.page!, 'page');
+  const pageSize = query.page_size === undefined ? 100 : positive(query.page_size, 'page_size');
+  if (pageSize > MAX_PAGE_SIZE) throw badRequest(`page_size must be at most ${MAX_PAGE_SIZE}`);
+  const filtered = list.length;
+  const pageCount = Math.ceil(filtered / pageSize);
+  if (page > Math.max(pageCount, 1)) throw badRequest('page out of range');
+  const start = (page - 1) * pageSize;
+  const pageItems = rows ? rows.slice(start, start + pageSize) : list.slice(start, start + pageSize).map(view);
+  return {
+    filtered_count: filtered,
+    item_count: pageItems.length,
+    items: pageItems.map(project),
+    page,
+    page_count: pageCount,
+    page_size: pageSize,
+    total_count: total,
+  };
+}
+
+function positive(s: string, what: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw badRequest(`${what} must be a positive integer, not '${s}'`);
+  return n;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function pick(r: Json, path: string[]): Json | undefined {
+  let v: Json | undefined = r;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = v[p];
+  }
+  return v;
+}
+
+/** Numbers numerically, strings alphabetically, missing values first. */
+function compareJson(a: Json | undefined, b: Json | undefined): number {
+  if (a === undefined || a === null) return b === undefined || b === null ? 0 : -1;
+  if (b === undefined || b === null) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return compare(String(a), String(b));
+}
+
+/** Keeps only the given (possibly nested, dot-separated) fields. */
+function projectColumns(r: Row, columns: string[][]): Row {
+  const out: Row = {};
+  for (const path of columns) {
+    const v = pick(r, path);
+    if (v === undefined) continue;
+    let o = out;
+    for (let i = 0; i < path.length - 1; i++) {
+      const next = o[path[i]];
+      if (next === undefined || next === null || typeof next !== 'object' || Array.isArray(next)) o[path[i]] = {};
+      o = o[path[i]] as Row;
+    }
+    o[path[path.length - 1]] = v;
+  }
+  return out;
+}

@@ -1,0 +1,147 @@
+// /api/overview, /api/nodes, /api/health/checks/*, /api/aliveness-test: the broker as a whole.
+import { availableParallelism, hostname, totalmem } from 'node:os';
+import { RABBITMQ_COMPATIBLE_VERSION } from '../../broker/definitions-export.js';
+import { Message } from '../../broker/message.js';
+import { encodeProperties } from '../../amqp/properties.js';
+import { Reply, type Api } from '../api.js';
+import { globalCounters } from '../counters.js';
+import { notFound } from '../http-error.js';
+import { vhostOf } from '../lookup.js';
+import { messageStats } from '../views.js';
+
+const EXCHANGE_TYPES = [
+  ['direct', 'AMQP direct exchange, as per the AMQP specification'],
+  ['fanout', 'AMQP fanout exchange, as per the AMQP specification'],
+  ['headers', 'AMQP headers exchange, as per the AMQP specification'],
+  ['topic', 'AMQP topic exchange, as per the AMQP specification'],
+  ['x-consistent-hash', 'Consistent Hashing Exchange'],
+];
+
+export function overviewRoutes(api: Api): void {
+  const ctx = api.ctx;
+  const broker = ctx.broker;
+
+  api.get('/api/overview', 'management', (call) => {
+    let exchanges = 0;
+    let queues = 0;
+    let consumers = 0;
+    for (const vh of broker.vhosts.values()) {
+      if (!call.user.sees(vh.name)) continue;
+      exchanges += vh.exchanges.size;
+      queues += vh.queues.size;
+      for (const q of vh.queues.values()) consumers += q.consumers.length;
+    }
+    let connections = 0;
+    let channels = 0;
+    for (const c of ctx.amqp.connections) {
+      if (c.vhost === null) continue;
+      connections++;
+      channels += c.snapshot().channels.length;
+    }
+    const counters = globalCounters(broker.stats, broker);
+    const rate = (f: string) => ({ rate: ctx.rates.rate(broker.stats, f) });
+    return {
+      management_version: RABBITMQ_COMPATIBLE_VERSION,
+      rates_mode: 'basic',
+      exchange_types: EXCHANGE_TYPES.map(([name, description]) => ({ name, description, enabled: true })),
+      product_version: ctx.version,
+      product_name: 'Warren',
+      rabbitmq_version: RABBITMQ_COMPATIBLE_VERSION,
+      cluster_name: ctx.nodeName,
+      erlang_version: process.versions.node,
+      erlang_full_version: `Node.js ${process.version}`,
+      disable_stats: false,
+      enable_queue_totals: false,
+      message_stats: messageStats(ctx, broker.stats, counters),
+      queue_totals: {
+        messages: counters.messages,
+        messages_details: rate('messages'),
+        messages_ready: counters.messages_ready,
+        messages_ready_details: rate('messages_ready'),
+        messages_unacknowledged: counters.messages_unacknowledged,
+        messages_unacknowledged_details: rate('messages_unacknowledged'),
+      },
+      object_totals: { channels, connections, consumers, exchanges, queues },
+      statistics_db_event_queue: 0,
+      node: ctx.nodeName,
+      listeners: ctx.listeners.map((l) => ({ node: ctx.nodeName, ...l })),
+      contexts: ctx.listeners
+        .filter((l) => l.protocol === 'http' || l.protocol === 'https')
+        .map((l) => ({ node: ctx.nodeName, description: 'Warren Management', path: '/', port: String(l.port) })),
+    };
+  });
+
+  const node = () => {
+    const mem = process.memoryUsage();
+    const alarms = ctx.amqp.alarms;
+    return {
+      name: ctx.nodeName,
+      type: 'disc',
+      running: true,
+      os_pid: String(process.pid),
+      mem_used: mem.rss,
+      mem_limit: alarms.memoryLimit,
+      mem_alarm: alarms.memoryAlarm,
+      disk_free: alarms.diskFree,
+      disk_free_limit: alarms.diskFreeLimit,
+      disk_free_alarm: alarms.diskAlarm,
+      uptime: Date.now() - ctx.startedAt,
+      processors: availableParallelism(),
+      total_memory: totalmem(),
+      host: hostname(),
+      run_queue: 0,
+      partitions: [],
+      applications: [],
+      being_drained: false,
+    };
+  };
+  api.get('/api/nodes', 'monitoring', () => [node()]);
+  api.get('/api/nodes/:node', 'monitoring', (call) => {
+    if (call.params.node !== ctx.nodeName) throw notFound();
+    return node();
+  });
+  api.get('/api/cluster-name', 'management', () => ({ name: ctx.nodeName }));
+  api.get('/api/extensions', 'management', () => []);
+
+  // ---- health checks: 200 {"status":"ok"}, or 503 {"status":"failed","reason":…} ----
+  const ok = () => ({ status: 'ok' });
+  const failed = (reason: string, extra: Record<string, unknown> = {}) => new Reply(503, { status: 'failed', reason, ...extra } as never);
+  const alarmsCheck = () => {
+    const alarms = ctx.amqp.alarms;
+    const list = [
+      ...(alarms.memoryAlarm ? [{ node: ctx.nodeName, resource: 'memory' }] : []),
+      ...(alarms.diskAlarm ? [{ node: ctx.nodeName, resource: 'disk' }] : []),
+    ];
+    return list.length === 0 ? ok() : failed('resource alarm(s) in effect in the cluster', { alarms: list });
+  };
+  api.get('/api/health/checks/alarms', 'monitoring', alarmsCheck);
+  api.get('/api/health/checks/local-alarms', 'monitoring', alarmsCheck);
+  api.get('/api/health/checks/virtual-hosts', 'monitoring', ok);
+  api.get('/api/health/checks/node-is-quorum-critical', 'monitoring', ok);
+  api.get('/api/health/checks/node-is-mirror-sync-critical', 'monitoring', ok);
+  api.get('/api/health/checks/certificate-expiration/:within/:unit', 'monitoring', ok);
+  api.get('/api/health/checks/port-listener/:port', 'monitoring', (call) => {
+    const port = Number(call.params.port);
+    if (ctx.listeners.some((l) => l.port === port)) return { status: 'ok', port };
+    return failed(`No active listener on port ${call.params.port}`, { missing: port, ports: ctx.listeners.map((l) => l.port) });
+  });
+  api.get('/api/health/checks/protocol-listener/:protocol', 'monitoring', (call) => {
+    const protocol = call.params.protocol;
+    if (ctx.listeners.some((l) => l.protocol === protocol)) return { status: 'ok', protocol };
+    return failed(`No active listener for protocol ${protocol}`, { missing: protocol, protocols: [...new Set(ctx.listeners.map((l) => l.protocol))] });
+  });
+  api.get('/api/health/checks/ready-to-serve-clients', 'monitoring', () =>
+    ctx.amqp.alarms.reason === null ? ok() : failed(`not ready: ${ctx.amqp.alarms.reason}`),
+  );
+
+  // Declares aliveness-test, publishes to it and gets the message back, as RabbitMQ's check does.
+  api.get('/api/aliveness-test/:vhost', 'management', (call) => {
+    const vh = vhostOf(api, call);
+    call.user.requireVhostAccess(vh.name);
+    const q = vh.declareQueue('aliveness-test', false, false, false, false, new Map(), 0).queue;
+    const msg = new Message('', 'aliveness-test', encodeProperties({}), Buffer.from('test_message'));
+    vh.enqueueRouted([q], msg);
+    const got = q.get(true);
+    return got?.message?.body.toString() === 'test_message' ? ok() : failed('aliveness test failed');
+  });
+}

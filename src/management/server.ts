@@ -1,0 +1,82 @@
+// The management listener: RabbitMQ's HTTP API under /api (fastify), and the web UI's built files at /.
+// Loaded after the AMQP listener is up, so it adds nothing to the time until clients can connect.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Api, sendError } from './api.js';
+import type { ManagementContext } from './context.js';
+import { HttpError } from './http-error.js';
+import { accessRoutes } from './routes/access.js';
+import { connectionRoutes } from './routes/connections.js';
+import { exchangeRoutes } from './routes/exchanges.js';
+import { overviewRoutes } from './routes/overview.js';
+import { policyRoutes } from './routes/policies.js';
+import { queueRoutes } from './routes/queues.js';
+
+export interface ManagementOptions {
+  port: number;
+  host?: string;
+  /** Where the web UI's built files are; default: dist/ui next to this module's package. */
+  uiDir?: string;
+}
+
+export interface ManagementServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024 * 1024;
+
+export async function startManagement(ctx: ManagementContext, options: ManagementOptions): Promise<ManagementServer> {
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: MAX_BODY, forceCloseConnections: true });
+  // Bodies are JSON whatever their content type says (curl -d sends form-encoded; RabbitMQ parses
+  // JSON regardless); an empty body is no body.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new HttpError(400, 'bad_request', `the request body is not valid JSON: ${(err as Error).message}`) as unknown as Error, undefined);
+    }
+  });
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof HttpError) return sendError(reply, err);
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== undefined && status < 500) return sendError(reply, new HttpError(status, 'bad_request', (err as Error).message));
+    sendError(reply, err);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/')) return sendError(reply, new HttpError(404, 'Object Not Found', 'Not Found'));
+    reply.code(404).type('text/plain').send('Not Found');
+  });
+
+  const api = new Api(app, ctx);
+  overviewRoutes(api);
+  queueRoutes(api);
+  exchangeRoutes(api);
+  connectionRoutes(api);
+  accessRoutes(api);
+  policyRoutes(api);
+
+  const uiDir = options.uiDir ?? fileURLToPath(new URL('../ui/', import.meta.url));
+  if (existsSync(uiDir)) {
+    const { default: fastifyStatic } = await import('@fastify/static');
+    await app.register(fastifyStatic, { root: uiDir, prefix: '/', index: 'index.html', wildcard: true });
+  }
+
+  const address = await app.listen({ port: options.port, host: options.host ?? '::' });
+  const url = new URL(address);
+  const port = Number(url.port);
+  return {
+    url: `http://${options.host && options.host !== '::' && options.host !== '0.0.0.0' ? hostForUrl(options.host) : 'localhost'}:${port}`,
+    port,
+    close: () => app.close(),
+  };
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
