@@ -13,7 +13,7 @@ import { DefinitionsError, importDefinitions } from './broker/definitions-import
 import type { ConnectionLimits } from './server/connection.js';
 import { createLogger, type LogLevel, type Logger } from './server/logger.js';
 import { DEFAULT_ALARMS } from './server/alarms.js';
-import { AmqpServer } from './server/server.js';
+import { AmqpServer, type TlsListenerOptions } from './server/server.js';
 import { DefinitionsStore } from './store/definitions-store.js';
 import { MessageStore } from './store/message-store.js';
 import { Pager } from './store/pager.js';
@@ -50,7 +50,9 @@ export interface StartOptions {
    * The management HTTP API (RabbitMQ-compatible) and web UI: a port (0 picks a free one) and
    * interface. Off unless given (the `warren server` command turns it on at 15672).
    */
-  management?: { port: number; host?: string };
+  management?: { port: number; host?: string; tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer } };
+  /** An amqps listener (TLS) besides the plain one: certificate, key, and optionally client-certificate checks. */
+  tls?: TlsListenerOptions;
   /** Seconds between samples of message rates for the management API; default 5, as RabbitMQ. */
   statsIntervalSeconds?: number;
 }
@@ -63,6 +65,8 @@ export interface RunningBroker {
   readonly broker: Broker;
   /** Client connections currently open (including ones still in the handshake). */
   readonly connectionCount: number;
+  /** Port of the amqps listener, when there is one. */
+  readonly tlsPort: number | undefined;
   /** Base URL of the management API and UI (http://host:port), when it was started. */
   readonly managementUrl: string | undefined;
   /** Changes the resource alarm limits at run time (like rabbitmqctl set_disk_free_limit). */
@@ -118,6 +122,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       port: options.port ?? 5672,
       limits: options.limits,
       version: VERSION,
+      tls: options.tls,
       alarms: {
         dataDir: dataDir ?? null,
         diskFreeLimit: options.diskFreeLimit ?? DEFAULT_ALARMS.diskFreeLimit,
@@ -138,7 +143,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   let management: ManagementServer | null = null;
   if (options.management) {
     try {
-      management = await startManagementFor(broker, server, options, addr.port, options.management, dataDir ?? null);
+      management = await startManagementFor(broker, server, options, addr.port, addr.tlsPort, options.management, dataDir ?? null);
     } catch (err) {
       await server.close();
       definitions?.close();
@@ -155,6 +160,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     url: `amqp://guest:guest@${urlHost}:${addr.port}`,
     broker,
     managementUrl: management?.url,
+    tlsPort: addr.tlsPort,
     get connectionCount() {
       return server.connections.size;
     },
@@ -175,7 +181,8 @@ async function startManagementFor(
   amqp: AmqpServer,
   options: StartOptions,
   amqpPort: number,
-  listen: { port: number; host?: string },
+  tlsPort: number | undefined,
+  listen: NonNullable<StartOptions['management']>,
   dataDir: string | null,
 ): Promise<ManagementServer> {
   // Loaded only when asked for: the HTTP framework is not needed to serve AMQP.
@@ -186,10 +193,11 @@ async function startManagementFor(
   ]);
   const rates = new RateSampler(() => managementCounters(broker, amqp), (options.statsIntervalSeconds ?? 5) * 1000);
   const listeners: Listener[] = [{ protocol: 'amqp', ip_address: options.host ?? '::', port: amqpPort }];
+  if (tlsPort !== undefined) listeners.push({ protocol: 'amqp/ssl', ip_address: options.tls?.host ?? options.host ?? '::', port: tlsPort });
   const ctx: ManagementContext = { broker, amqp, version: VERSION, nodeName: `warren@${hostname()}`, startedAt: Date.now(), rates, listeners, dataDir };
   const uiDir = [new URL('./ui/', import.meta.url), new URL('../dist/ui/', import.meta.url)].map((u) => fileURLToPath(u)).find((d) => existsSync(d));
-  const server = await startManagement(ctx, { port: listen.port, host: listen.host, uiDir });
-  listeners.push({ protocol: 'http', ip_address: listen.host ?? '::', port: server.port });
+  const server = await startManagement(ctx, { port: listen.port, host: listen.host, uiDir, tls: listen.tls });
+  listeners.push({ protocol: listen.tls ? 'https' : 'http', ip_address: listen.host ?? '::', port: server.port });
   rates.start();
   return {
     url: server.url,

@@ -1,7 +1,6 @@
 // The management listener: RabbitMQ's HTTP API under /api (fastify), and the web UI's built files at /.
 // Loaded after the AMQP listener is up, so it adds nothing to the time until clients can connect.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Api, sendError } from './api.js';
 import type { ManagementContext } from './context.js';
@@ -16,8 +15,10 @@ import { queueRoutes } from './routes/queues.js';
 export interface ManagementOptions {
   port: number;
   host?: string;
-  /** Where the web UI's built files are; default: dist/ui next to this module's package. */
+  /** Where the web UI's built files are; none: the API only. */
   uiDir?: string;
+  /** Serve HTTPS with this certificate and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer };
 }
 
 export interface ManagementServer {
@@ -29,7 +30,11 @@ export interface ManagementServer {
 const MAX_BODY = 64 * 1024 * 1024;
 
 export async function startManagement(ctx: ManagementContext, options: ManagementOptions): Promise<ManagementServer> {
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: MAX_BODY, forceCloseConnections: true });
+  const app = (
+    options.tls
+      ? Fastify({ logger: false, bodyLimit: MAX_BODY, forceCloseConnections: true, https: { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca } })
+      : Fastify({ logger: false, bodyLimit: MAX_BODY, forceCloseConnections: true })
+  ) as unknown as FastifyInstance;
   // Bodies are JSON whatever their content type says (curl -d sends form-encoded; RabbitMQ parses
   // JSON regardless); an empty body is no body.
   app.removeAllContentTypeParsers();
@@ -61,8 +66,8 @@ export async function startManagement(ctx: ManagementContext, options: Managemen
   accessRoutes(api);
   policyRoutes(api);
 
-  const uiDir = options.uiDir ?? fileURLToPath(new URL('../ui/', import.meta.url));
-  if (existsSync(uiDir)) {
+  const uiDir = options.uiDir;
+  if (uiDir !== undefined && existsSync(uiDir)) {
     const { default: fastifyStatic } = await import('@fastify/static');
     await app.register(fastifyStatic, { root: uiDir, prefix: '/', index: 'index.html', wildcard: true });
   }
@@ -71,7 +76,7 @@ export async function startManagement(ctx: ManagementContext, options: Managemen
   const url = new URL(address);
   const port = Number(url.port);
   return {
-    url: `http://${options.host && options.host !== '::' && options.host !== '0.0.0.0' ? hostForUrl(options.host) : 'localhost'}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${options.host && options.host !== '::' && options.host !== '0.0.0.0' ? hostForUrl(options.host) : 'localhost'}:${port}`,
     port,
     close: () => app.close(),
   };

@@ -99,7 +99,8 @@ export interface ConnectionSnapshot {
   heartbeat: number;
   recvOct: number;
   sendOct: number;
-  tls: boolean;
+  /** For an amqps connection: the negotiated protocol and cipher, and the client's certificate subject. */
+  tls: { protocol: string; cipher: string; peerCertSubject: string | null } | null;
 }
 
 export class Connection implements FrameSink, FlowWaiter {
@@ -204,7 +205,7 @@ export class Connection implements FrameSink, FlowWaiter {
       heartbeat: this.heartbeat,
       recvOct: this.bytesIn,
       sendOct: this.bytesOut,
-      tls: false,
+      tls: tlsDetails(s),
     };
   }
 
@@ -794,4 +795,16 @@ export function serverProperties(version: string): FieldTable {
 function plainAddress(a: string | undefined): string {
   if (a === undefined) return '';
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+/** TLS sockets (node:tls, not loaded here for a plain listener) say encrypted = true. */
+function tlsDetails(s: Socket): ConnectionSnapshot['tls'] {
+  const t = s as Socket & Partial<import('node:tls').TLSSocket>;
+  if (!t.encrypted || !t.getProtocol || !t.getCipher || !t.getPeerCertificate) return null;
+  const subject = t.getPeerCertificate().subject;
+  return {
+    protocol: t.getProtocol() ?? '',
+    cipher: t.getCipher()?.name ?? '',
+    peerCertSubject: subject ? Object.entries(subject).map(([k, v]) => `${k}=${v}`).join(',') : null,
+  };
 }

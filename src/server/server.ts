@@ -1,5 +1,6 @@
-// The AMQP listener: accepts TCP connections and hands each to a Connection.
-import { createServer, type Server } from 'node:net';
+// The AMQP listeners: plain TCP, and optionally TLS (amqps), each accepted socket handed to a Connection.
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import type { AccessListener, Broker } from '../broker/broker.js';
 import { Connection, DEFAULT_LIMITS, serverProperties, type ConnectionContext, type ConnectionLimits } from './connection.js';
 import type { Logger } from './logger.js';
@@ -12,12 +13,29 @@ export interface AmqpServerOptions {
   limits?: Partial<ConnectionLimits>;
   version: string;
   alarms: AlarmSettings;
+  /** An amqps listener besides the plain one. */
+  tls?: TlsListenerOptions;
+}
+
+export interface TlsListenerOptions {
+  port: number;
+  /** Interface; undefined: as the plain listener. */
+  host?: string;
+  /** PEM certificate chain and private key of the broker; ca: PEM CAs that client certificates must chain to. */
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca?: string | Buffer;
+  /** Ask clients for a certificate and check it against ca (RabbitMQ's verify_peer). */
+  verifyPeer?: boolean;
+  /** With verifyPeer: refuse clients that send none (RabbitMQ's fail_if_no_peer_cert). */
+  failIfNoPeerCert?: boolean;
 }
 
 export class AmqpServer implements AlarmListener, AccessListener {
   readonly connections = new Set<Connection>();
   readonly alarms: ResourceAlarms;
   private readonly server: Server;
+  private readonly tlsServer: TlsServer | null = null;
   private readonly ctx: ConnectionContext;
   private nextId = 1;
 
@@ -36,10 +54,33 @@ export class AmqpServer implements AlarmListener, AccessListener {
       onClosed: (c) => this.connections.delete(c),
     };
     broker.accessListeners.push(this);
-    this.server = createServer({ noDelay: true }, (socket) => {
-      this.connections.add(new Connection(this.nextId++, socket, this.ctx));
-    });
+    this.server = createServer({ noDelay: true }, this.accept);
+    const tls = options.tls;
+    if (tls) {
+      const tlsOptions: TlsOptions = {
+        cert: tls.cert,
+        key: tls.key,
+        ca: tls.ca,
+        requestCert: tls.verifyPeer ?? false,
+        // Without fail-if-no-peer-cert a client may come without a certificate; one it sends must verify.
+        rejectUnauthorized: (tls.verifyPeer ?? false) && (tls.failIfNoPeerCert ?? false),
+        noDelay: true,
+      };
+      this.tlsServer = createTlsServer(tlsOptions, (socket) => {
+        if (tls.verifyPeer && !tlsOptions.rejectUnauthorized && socket.getPeerCertificate()?.raw && !socket.authorized) {
+          log.info(`TLS client ${socket.remoteAddress} refused: ${socket.authorizationError}`);
+          socket.destroy();
+          return;
+        }
+        this.accept(socket);
+      });
+      this.tlsServer.on('tlsClientError', (err, socket) => log.debug(`TLS handshake with ${socket.remoteAddress} failed: ${err.message}`));
+    }
   }
+
+  private readonly accept = (socket: Socket): void => {
+    this.connections.add(new Connection(this.nextId++, socket, this.ctx));
+  };
 
   alarmRaised(reason: string): void {
     for (const c of this.connections) c.blockForAlarm(reason);
@@ -57,21 +98,18 @@ export class AmqpServer implements AlarmListener, AccessListener {
     for (const c of this.connections) c.alarmCleared();
   }
 
-  listen(): Promise<{ host: string; port: number }> {
+  /** Opens the listeners; tlsPort is set when there is an amqps listener. */
+  async listen(): Promise<{ host: string; port: number; tlsPort?: number }> {
     this.alarms.start();
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      const listening = (): void => {
-        this.server.off('error', reject);
-        const addr = this.server.address();
-        if (addr && typeof addr === 'object') resolve({ host: addr.address, port: addr.port });
-        else reject(new Error('listener has no address'));
-      };
-      // Without a host Node binds every interface without resolving a name (which compiles a large
-      // IPv6 regular expression: milliseconds at start-up).
-      if (this.options.host === undefined) this.server.listen(this.options.port, listening);
-      else this.server.listen(this.options.port, this.options.host, listening);
-    });
+    const plain = await listenOn(this.server, this.options.port, this.options.host);
+    if (!this.tlsServer) return plain;
+    try {
+      const tls = await listenOn(this.tlsServer, this.options.tls!.port, this.options.tls!.host ?? this.options.host);
+      return { ...plain, tlsPort: tls.port };
+    } catch (err) {
+      await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      throw err;
+    }
   }
 
   /** Stops accepting, closes every connection with 320 CONNECTION_FORCED, and resolves when all are gone. */
@@ -79,8 +117,26 @@ export class AmqpServer implements AlarmListener, AccessListener {
     this.alarms.stop();
     const i = this.broker.accessListeners.indexOf(this);
     if (i >= 0) this.broker.accessListeners.splice(i, 1);
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = Promise.all(
+      [this.server, this.tlsServer].map((srv) => (srv && srv.listening ? new Promise<void>((resolve) => srv.close(() => resolve())) : undefined)),
+    );
     await Promise.all([...this.connections].map((c) => c.forceClose(`broker forced connection closure with reason '${reason}'`)));
     await closed;
   }
+}
+
+function listenOn(server: Server | TlsServer, port: number, host: string | undefined): Promise<{ host: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const listening = (): void => {
+      server.off('error', reject);
+      const addr = server.address();
+      if (addr && typeof addr === 'object') resolve({ host: addr.address, port: addr.port });
+      else reject(new Error('listener has no address'));
+    };
+    // Without a host Node binds every interface without resolving a name (which compiles a large
+    // IPv6 regular expression: milliseconds at start-up).
+    if (host === undefined) server.listen(port, listening);
+    else server.listen(port, host, listening);
+  });
 }
