@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { bundleOptions } from '../tools/bundle-config.mjs';
 import ts from 'typescript';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -51,6 +52,6 @@ export function compileBroker(): CompiledBroker {
   writeFileSync(join(OUT_DIR, 'package.json'), `${JSON.stringify({ type: 'module', version })}\n`);
   // The same bundling as tools/bundle.mjs, placed beside the compiled src/ so ../package.json resolves.
   const cli = join(OUT_DIR, 'src', 'warren.mjs');
-  buildSync({ entryPoints: [join(OUT_DIR, 'src', 'cli', 'main.js')], outfile: cli, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  buildSync(bundleOptions(join(OUT_DIR, 'src', 'cli', 'main.js'), join(OUT_DIR, 'src')));
   return { brokerProcess: join(OUT_DIR, 'bench', 'broker-process.js'), cli };
 }
