@@ -3,11 +3,15 @@
 import { parseArgs } from 'node:util';
 import { DefinitionsError, VERSION, startBroker } from '../index.js';
 import type { LogLevel } from '../server/logger.js';
+import { runCtl } from './ctl/index.js';
 
 const HELP = `warren ${VERSION} — an AMQP 0-9-1 message broker compatible with RabbitMQ clients
 
 Usage:
   warren server [options]     run the broker
+  warren ctl COMMAND [args]   manage a running broker through its management HTTP API, like
+                              rabbitmqctl (list_queues, add_user, set_policy, ...);
+                              "warren ctl help" lists the commands
   warren --version            print the version
   warren --help               this help
 
@@ -135,6 +139,9 @@ async function main(): Promise<void> {
   switch (cmd) {
     case 'server':
       return server(rest);
+    case 'ctl':
+      process.exitCode = await runCtl(rest);
+      return;
     case '--version':
     case '-v':
       process.stdout.write(`${VERSION}\n`);

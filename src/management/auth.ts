@@ -3,7 +3,7 @@
 // administrator (everything). A user with none of these tags cannot use the API at all.
 import type { Broker } from '../broker/broker.js';
 import type { User } from '../broker/users.js';
-import { forbidden, notAuthorised } from './http-error.js';
+import { loginFailed, notAuthorised } from './http-error.js';
 
 export type Level = 'management' | 'policymaker' | 'monitoring' | 'administrator';
 
@@ -40,7 +40,8 @@ export class Principal {
   }
 
   require(level: Level): void {
-    if (!this.has(level)) throw forbidden('Not administrator user');
+    if (this.has(level)) return;
+    throw notAuthorised(level === 'monitoring' ? 'Not monitor user' : level === 'policymaker' ? 'Not policymaker user' : 'Not administrator user');
   }
 
   /** Whether the user sees the vhost's objects (monitoring users see all; others where they have permissions). */
@@ -60,12 +61,12 @@ const MANAGEMENT_TAGS = new Set(['administrator', 'monitoring', 'policymaker', '
 
 /** The caller from an Authorization: Basic header; 401 when missing, wrong, or not a management user. */
 export function authenticate(broker: Broker, header: string | undefined): Principal {
-  if (header === undefined || !/^basic /i.test(header)) throw notAuthorised();
+  if (header === undefined || !/^basic /i.test(header)) throw loginFailed('Not_Authorized');
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) throw notAuthorised();
+  if (colon < 0) throw loginFailed();
   const user = broker.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
-  if (!user) throw notAuthorised();
+  if (!user) throw loginFailed();
   if (!user.tags.some((t) => MANAGEMENT_TAGS.has(t))) throw notAuthorised('Not management user');
   return new Principal(broker, user);
 }

@@ -13,8 +13,10 @@ export class HttpError extends Error {
 
 export const badRequest = (reason: string) => new HttpError(400, 'bad_request', reason);
 export const notFound = (reason = 'Not Found') => new HttpError(404, 'Object Not Found', reason);
-export const notAuthorised = (reason = 'Not_Authorized') => new HttpError(401, 'not_authorized', reason);
-export const forbidden = (reason: string) => new HttpError(403, 'not_authorised', reason);
+/** Missing or wrong credentials (RabbitMQ spells this one "authorized"). */
+export const loginFailed = (reason = 'Login failed') => new HttpError(401, 'not_authorized', reason);
+/** Right credentials, but the user's tags or permissions do not allow it (spelled "authorised"; still 401). */
+export const notAuthorised = (reason: string) => new HttpError(401, 'not_authorised', reason);
 
 /**
  * What the broker model refused (406 inequivalent arguments, 403 reserved names, 405 locked queues…)

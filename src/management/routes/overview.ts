@@ -114,23 +114,23 @@ export function overviewRoutes(api: Api): void {
     ];
     return list.length === 0 ? ok() : failed('resource alarm(s) in effect in the cluster', { alarms: list });
   };
-  api.get('/api/health/checks/alarms', 'monitoring', alarmsCheck);
-  api.get('/api/health/checks/local-alarms', 'monitoring', alarmsCheck);
-  api.get('/api/health/checks/virtual-hosts', 'monitoring', ok);
-  api.get('/api/health/checks/node-is-quorum-critical', 'monitoring', ok);
-  api.get('/api/health/checks/node-is-mirror-sync-critical', 'monitoring', ok);
-  api.get('/api/health/checks/certificate-expiration/:within/:unit', 'monitoring', ok);
-  api.get('/api/health/checks/port-listener/:port', 'monitoring', (call) => {
+  api.get('/api/health/checks/alarms', 'management', alarmsCheck);
+  api.get('/api/health/checks/local-alarms', 'management', alarmsCheck);
+  api.get('/api/health/checks/virtual-hosts', 'management', ok);
+  api.get('/api/health/checks/node-is-quorum-critical', 'management', ok);
+  api.get('/api/health/checks/node-is-mirror-sync-critical', 'management', ok);
+  api.get('/api/health/checks/certificate-expiration/:within/:unit', 'management', ok);
+  api.get('/api/health/checks/port-listener/:port', 'management', (call) => {
     const port = Number(call.params.port);
     if (ctx.listeners.some((l) => l.port === port)) return { status: 'ok', port };
     return failed(`No active listener on port ${call.params.port}`, { missing: port, ports: ctx.listeners.map((l) => l.port) });
   });
-  api.get('/api/health/checks/protocol-listener/:protocol', 'monitoring', (call) => {
+  api.get('/api/health/checks/protocol-listener/:protocol', 'management', (call) => {
     const protocol = call.params.protocol;
     if (ctx.listeners.some((l) => l.protocol === protocol)) return { status: 'ok', protocol };
     return failed(`No active listener for protocol ${protocol}`, { missing: protocol, protocols: [...new Set(ctx.listeners.map((l) => l.protocol))] });
   });
-  api.get('/api/health/checks/ready-to-serve-clients', 'monitoring', () =>
+  api.get('/api/health/checks/ready-to-serve-clients', 'management', () =>
     ctx.amqp.alarms.reason === null ? ok() : failed(`not ready: ${ctx.amqp.alarms.reason}`),
   );
 

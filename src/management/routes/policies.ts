@@ -19,9 +19,9 @@ export function policyRoutes(api: Api): void {
       (p) => p.name,
       (p) => p.vhost,
     );
-  api.get('/api/policies', 'policymaker', list);
-  api.get('/api/policies/:vhost', 'policymaker', list);
-  api.get('/api/policies/:vhost/:name', 'policymaker', (call) => {
+  api.get('/api/policies', 'management', list);
+  api.get('/api/policies/:vhost', 'management', list);
+  api.get('/api/policies/:vhost/:name', 'management', (call) => {
     const p = vhostOf(api, call).policies.get(call.params.name);
     if (!p) throw notFound();
     return policyView(p);
@@ -46,8 +46,8 @@ export function policyRoutes(api: Api): void {
     if (!vh.clearPolicy(call.params.name)) throw notFound();
     return noContent();
   });
-  api.get('/api/operator-policies', 'policymaker', () => []);
-  api.get('/api/parameters', 'policymaker', () => []);
+  api.get('/api/operator-policies', 'management', () => []);
+  api.get('/api/parameters', 'management', () => []);
   api.get('/api/global-parameters', 'administrator', () => []);
 
   // ---- definitions ----
