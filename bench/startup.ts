@@ -43,7 +43,7 @@ export async function runStartup(plan: StartupPlan, launch: BrokerLaunch): Promi
 async function startOnce(launch: BrokerLaunch): Promise<{ ms: number; rssMb: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-startup-'));
   const port = await freePort();
-  const args = [...launch.execArgv, launch.entry, 'server', '--port', String(port), '--management-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
+  const args = [...launch.execArgv, launch.entry, 'server', '--port', String(port), '--management-port', '0', '--prometheus-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
   const spawnedNs = process.hrtime.bigint();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

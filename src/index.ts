@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Listener, ManagementContext } from './management/context.js';
 import type { ManagementServer } from './management/server.js';
+import type { MetricsServer } from './metrics/server.js';
 import { join } from 'node:path';
 import { Broker } from './broker/broker.js';
 import { DefinitionsError, importDefinitions } from './broker/definitions-import.js';
@@ -51,6 +52,11 @@ export interface StartOptions {
    * interface. Off unless given (the `warren server` command turns it on at 15672).
    */
   management?: { port: number; host?: string; tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer } };
+  /**
+   * Prometheus metrics under RabbitMQ's names (GET /metrics, /metrics/per-object; docs/metrics.md): a
+   * port (0 picks a free one) and interface. Off unless given (`warren server` turns it on at 15692).
+   */
+  prometheus?: { port: number; host?: string };
   /** An amqps listener (TLS) besides the plain one: certificate, key, and optionally client-certificate checks. */
   tls?: TlsListenerOptions;
   /** Seconds between samples of message rates for the management API; default 5, as RabbitMQ. */
@@ -69,6 +75,8 @@ export interface RunningBroker {
   readonly tlsPort: number | undefined;
   /** Base URL of the management API and UI (http://host:port), when it was started. */
   readonly managementUrl: string | undefined;
+  /** Base URL of the Prometheus listener (http://host:port; metrics under /metrics), when it was started. */
+  readonly prometheusUrl: string | undefined;
   /** Changes the resource alarm limits at run time (like rabbitmqctl set_disk_free_limit). */
   setAlarmLimits(limits: { diskFreeLimit?: number; memoryHighWatermark?: number }): void;
   /** Closes every client connection (320 CONNECTION_FORCED) and stops listening. */
@@ -152,6 +160,18 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       throw err;
     }
   }
+  let prometheus: MetricsServer | null = null;
+  if (options.prometheus) {
+    try {
+      prometheus = await startPrometheusFor(broker, server, options.prometheus);
+    } catch (err) {
+      await Promise.all([server.close(), management?.close()]);
+      definitions?.close();
+      await messages?.close();
+      await pager?.close();
+      throw err;
+    }
+  }
   const urlHost = addr.host.includes(':') ? (addr.host === '::' ? 'localhost' : `[${addr.host}]`) : addr.host === '0.0.0.0' ? 'localhost' : addr.host;
   let closing: Promise<void> | null = null;
   return {
@@ -160,13 +180,14 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     url: `amqp://guest:guest@${urlHost}:${addr.port}`,
     broker,
     managementUrl: management?.url,
+    prometheusUrl: prometheus?.url,
     tlsPort: addr.tlsPort,
     get connectionCount() {
       return server.connections.size;
     },
     setAlarmLimits: (limits) => server.alarms.configure(limits),
     close: () =>
-      (closing ??= Promise.all([server.close(), management?.close()]).then(async () => {
+      (closing ??= Promise.all([server.close(), management?.close(), prometheus?.close()]).then(async () => {
         // Queue timers (TTL, x-expires) must not touch the stores once they are closed.
         for (const vh of broker.vhosts.values()) for (const q of vh.queues.values()) q.closed();
         definitions?.close();
@@ -207,6 +228,13 @@ async function startManagementFor(
       await server.close();
     },
   };
+}
+
+async function startPrometheusFor(broker: Broker, amqp: AmqpServer, listen: { port: number; host?: string }): Promise<MetricsServer> {
+  // Loaded only when asked for, like the management API.
+  const [{ PrometheusExporter }, { startMetricsServer }] = await Promise.all([import('./metrics/prometheus.js'), import('./metrics/server.js')]);
+  const exporter = new PrometheusExporter({ broker, amqp, version: VERSION, nodeName: `warren@${hostname()}` });
+  return startMetricsServer(exporter, listen);
 }
 
 function loadDefinitionsFile(broker: Broker, path: string, log: Logger): void {

@@ -34,6 +34,10 @@ Server options (each also read from the environment variable shown):
   --management-host <addr>
                     interface for it (WARREN_MANAGEMENT_HOST, default: as --host)
   --no-management   no management listener (WARREN_NO_MANAGEMENT=1)
+  --prometheus-port <n>
+                    port of the Prometheus metrics, RabbitMQ's names at /metrics and
+                    /metrics/per-object (WARREN_PROMETHEUS_PORT, default 15692)
+  --no-prometheus   no Prometheus listener (WARREN_NO_PROMETHEUS=1)
   --definitions <file>
                     at start, import the exchanges, queues, bindings and policies of a
                     definitions file in RabbitMQ's JSON format (GET /api/definitions);
@@ -62,6 +66,8 @@ async function server(argv: string[]): Promise<void> {
         'management-port': { type: 'string' },
         'management-host': { type: 'string' },
         'no-management': { type: 'boolean' },
+        'prometheus-port': { type: 'string' },
+        'no-prometheus': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -98,13 +104,21 @@ async function server(argv: string[]): Promise<void> {
   const mgmtPort = Number(mgmtPortText);
   if (!Number.isInteger(mgmtPort) || mgmtPort < 0 || mgmtPort > 65535) fail(`invalid management port '${mgmtPortText}': expected 0-65535`);
   const management = noManagement ? undefined : { port: mgmtPort, host: values['management-host'] ?? env.WARREN_MANAGEMENT_HOST ?? host };
+  const noPrometheus = values['no-prometheus'] ?? env.WARREN_NO_PROMETHEUS === '1';
+  const promPortText = values['prometheus-port'] ?? env.WARREN_PROMETHEUS_PORT ?? '15692';
+  const promPort = Number(promPortText);
+  if (!Number.isInteger(promPort) || promPort < 0 || promPort > 65535) fail(`invalid prometheus port '${promPortText}': expected 0-65535`);
+  const prometheus = noPrometheus ? undefined : { port: promPort, host };
 
   let broker;
   try {
     const sync = !(values['no-sync'] ?? env.WARREN_NO_SYNC === '1');
-    broker = await startBroker({ port, host, dataDir, logLevel, sync, diskFreeLimit, memoryHighWatermark, definitions, management });
+    broker = await startBroker({ port, host, dataDir, logLevel, sync, diskFreeLimit, memoryHighWatermark, definitions, management, prometheus });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' && prometheus && (e as { listener?: string }).listener === 'prometheus') {
+      fail(`prometheus port ${prometheus.port} is already in use; choose another with --prometheus-port, or --no-prometheus`);
+    }
     if (e.code === 'EADDRINUSE') {
       const which = (e as { port?: number }).port === port || !management ? `port ${port} is already in use; choose another with --port` : `management port ${management.port} is already in use; choose another with --management-port, or --no-management`;
       fail(which);
@@ -118,6 +132,7 @@ async function server(argv: string[]): Promise<void> {
   process.stderr.write(
     `${new Date().toISOString()} [info] Warren ${VERSION} ready to accept AMQP connections on ${broker.host}:${broker.port} (${broker.url}), data dir ${dataDir}` +
       (broker.managementUrl ? `; management API and UI on ${broker.managementUrl}` : '') +
+      (broker.prometheusUrl ? `; Prometheus metrics on ${broker.prometheusUrl}/metrics` : '') +
       '\n',
   );
   let stopping = false;

@@ -27,8 +27,8 @@ interface Server {
 /** Starts `warren server` and resolves once it has logged that it is ready. */
 function startServer(args: string[], env: Record<string, string> = {}): Promise<Server> {
   const child = spawn(process.execPath, [...NODE_ARGS, 'server', ...args], {
-    // a free management port, so servers of parallel tests do not compete for 15672
-    env: { ...process.env, WARREN_MANAGEMENT_PORT: '0', ...env },
+    // free management and Prometheus ports, so servers of parallel tests do not compete for 15672 and 15692
+    env: { ...process.env, WARREN_MANAGEMENT_PORT: '0', WARREN_PROMETHEUS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

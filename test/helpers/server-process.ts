@@ -13,7 +13,7 @@ export interface ServerProcess {
 /** Starts the server on a free loopback port with the given data dir; resolves once it is ready. */
 export function startServerProcess(dataDir: string): Promise<ServerProcess> {
   const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'server', '--port', '0', '--management-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'server', '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));

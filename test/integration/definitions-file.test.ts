@@ -302,7 +302,7 @@ describe('warren server --definitions', () => {
   for (const how of ['flag', 'env'] as const) {
     test(`loads the file (${how === 'flag' ? '--definitions' : 'WARREN_DEFINITIONS'})`, async () => {
       const dataDir = join(tmp, `cli-${how}`);
-      const args = ['server', '--port', '0', '--management-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...(how === 'flag' ? ['--definitions', FIXTURE] : [])];
+      const args = ['server', '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...(how === 'flag' ? ['--definitions', FIXTURE] : [])];
       const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
         env: { ...process.env, ...(how === 'env' ? { WARREN_DEFINITIONS: FIXTURE } : {}) },
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -329,7 +329,7 @@ describe('warren server --definitions', () => {
 
   test('a bad file stops the server with the reason and exit code 1', () => {
     const bad = writeDefs(withSection('bindings', [{ source: 'x', destination: 'y', destination_type: 'nope' }]));
-    const r = run(['server', '--port', '0', '--management-port', '0', '--host', '127.0.0.1', '--data-dir', join(tmp, 'cli-bad')], { WARREN_DEFINITIONS: bad });
+    const r = run(['server', '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--host', '127.0.0.1', '--data-dir', join(tmp, 'cli-bad')], { WARREN_DEFINITIONS: bad });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^warren: could not load definitions from .*: bindings\[0\] \(from 'x' to 'y'\): destination_type must be "queue" or "exchange", not "nope"\n$/);
   });
