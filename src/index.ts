@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Broker } from './broker/broker.js';
 import { DefinitionsError, importDefinitions } from './broker/definitions-import.js';
 import type { ConnectionLimits } from './server/connection.js';
-import { createLogger, type LogLevel, type Logger } from './server/logger.js';
+import { createLogger, type LogFormat, type LogLevel, type Logger } from './server/logger.js';
 import { DEFAULT_ALARMS } from './server/alarms.js';
 import { AmqpServer, type TlsListenerOptions } from './server/server.js';
 import { DefinitionsStore } from './store/definitions-store.js';
@@ -33,6 +33,10 @@ export interface StartOptions {
   sync?: boolean;
   /** Default 'warn' when embedded. */
   logLevel?: LogLevel;
+  /** text (default) or json: one JSON object per line. */
+  logFormat?: LogFormat;
+  /** Users who may connect only from the loopback interface; default ['guest'], as RabbitMQ's loopback_users. */
+  loopbackUsers?: string[];
   logger?: Logger;
   /** Free disk space (bytes) in the data dir below which publishers are blocked; default 50 MB. */
   diskFreeLimit?: number;
@@ -69,6 +73,8 @@ export interface RunningBroker {
   /** amqp://guest:guest@host:port, ready for any AMQP 0-9-1 client. */
   readonly url: string;
   readonly broker: Broker;
+  /** The broker's logger (the one given, or the one made from logLevel and logFormat). */
+  readonly log: Logger;
   /** Client connections currently open (including ones still in the handshake). */
   readonly connectionCount: number;
   /** Port of the amqps listener, when there is one. */
@@ -92,8 +98,8 @@ export const VERSION: string = (() => {
 })();
 
 export async function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
-  const log = options.logger ?? createLogger(options.logLevel ?? 'warn');
-  const broker = new Broker();
+  const log = options.logger ?? createLogger(options.logLevel ?? 'warn', options.logFormat);
+  const broker = new Broker({ loopbackUsers: options.loopbackUsers });
   // Without a data directory the broker keeps everything in memory (handy for tests).
   const dataDir = options.dataDir;
   const sync = options.sync ?? true;
@@ -179,6 +185,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     port: addr.port,
     url: `amqp://guest:guest@${urlHost}:${addr.port}`,
     broker,
+    log,
     managementUrl: management?.url,
     prometheusUrl: prometheus?.url,
     tlsPort: addr.tlsPort,
@@ -262,4 +269,4 @@ function loadDefinitionsFile(broker: Broker, path: string, log: Logger): void {
 export { Broker } from './broker/broker.js';
 export { DefinitionsError, importDefinitions, type ImportCounts } from './broker/definitions-import.js';
 export { PolicyError, parsePolicy, policyToJson, type Policy } from './broker/policies.js';
-export type { LogLevel, Logger } from './server/logger.js';
+export type { LogFormat, LogLevel, Logger } from './server/logger.js';

@@ -2,7 +2,9 @@
 // The `warren` command. `warren server` runs the broker in the foreground.
 import { parseArgs } from 'node:util';
 import { DefinitionsError, VERSION, startBroker } from '../index.js';
-import type { LogLevel } from '../server/logger.js';
+import { readFileSync } from 'node:fs';
+import { createLogger, type LogFormat, type LogLevel } from '../server/logger.js';
+import { resolveSettings, SETTINGS, SettingsError, settingsHelp, type Settings } from './settings.js';
 import { runCtl } from './ctl/index.js';
 
 const HELP = `warren ${VERSION} — an AMQP 0-9-1 message broker compatible with RabbitMQ clients
@@ -15,33 +17,12 @@ Usage:
   warren --version            print the version
   warren --help               this help
 
-Server options (each also read from the environment variable shown):
-  --port <n>        AMQP port (WARREN_PORT, default 5672)
-  --host <addr>     interface to listen on (WARREN_HOST, default all interfaces)
-  --data-dir <dir>  directory for durable state, created if missing (WARREN_DATA_DIR, default ./data)
-  --log-level <l>   debug | info | warn | error (WARREN_LOG_LEVEL, default info)
-  --no-sync         confirm without waiting for fsync (WARREN_NO_SYNC=1); faster, but a power
-                    loss can lose confirmed messages (a crash of the broker alone cannot)
-  --disk-free-limit <bytes>
-                    block publishers while free disk in the data dir is below this
-                    (WARREN_DISK_FREE_LIMIT, default 50000000)
-  --vm-memory-high-watermark <fraction>
-                    block publishers while the broker uses more than this share of RAM
-                    (WARREN_VM_MEMORY_HIGH_WATERMARK, default 0.4)
-  --management-port <n>
-                    port of the management HTTP API and web UI (WARREN_MANAGEMENT_PORT,
-                    default 15672)
-  --management-host <addr>
-                    interface for it (WARREN_MANAGEMENT_HOST, default: as --host)
-  --no-management   no management listener (WARREN_NO_MANAGEMENT=1)
-  --prometheus-port <n>
-                    port of the Prometheus metrics, RabbitMQ's names at /metrics and
-                    /metrics/per-object (WARREN_PROMETHEUS_PORT, default 15692)
-  --no-prometheus   no Prometheus listener (WARREN_NO_PROMETHEUS=1)
-  --definitions <file>
-                    at start, import the exchanges, queues, bindings and policies of a
-                    definitions file in RabbitMQ's JSON format (GET /api/definitions);
-                    existing objects are kept (WARREN_DEFINITIONS)
+Server options: each is also an environment variable and a config-file key of the same name
+(--data-dir, WARREN_DATA_DIR, data-dir = ...). Flags win over the environment, which wins over
+the config file.
+  --config <file>
+      read settings from this file: one 'key = value' per line, '#' comments (WARREN_CONFIG)
+${settingsHelp()}
 `;
 
 function fail(msg: string): never {
@@ -50,28 +31,11 @@ function fail(msg: string): never {
 }
 
 async function server(argv: string[]): Promise<void> {
-  let values;
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+  for (const st of SETTINGS) options[st.key] = { type: st.kind === 'switch' ? 'boolean' : 'string' };
+  let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'log-level': { type: 'string' },
-        'no-sync': { type: 'boolean' },
-        'disk-free-limit': { type: 'string' },
-        'vm-memory-high-watermark': { type: 'string' },
-        definitions: { type: 'string' },
-        'management-port': { type: 'string' },
-        'management-host': { type: 'string' },
-        'no-management': { type: 'boolean' },
-        'prometheus-port': { type: 'string' },
-        'no-prometheus': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
+    ({ values } = parseArgs({ args: argv, options, strict: true }));
   } catch (err) {
     fail((err as Error).message);
   }
@@ -79,49 +43,54 @@ async function server(argv: string[]): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const env = process.env;
-  const portText = values.port ?? env.WARREN_PORT ?? '5672';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port '${portText}': expected 0-65535`);
-  const logLevel = (values['log-level'] ?? env.WARREN_LOG_LEVEL ?? 'info') as LogLevel;
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) fail(`invalid log level '${logLevel}'`);
-  const host = values.host ?? env.WARREN_HOST;
-  const dataDir = values['data-dir'] ?? env.WARREN_DATA_DIR ?? 'data';
-  const diskText = values['disk-free-limit'] ?? env.WARREN_DISK_FREE_LIMIT;
-  const diskFreeLimit = diskText === undefined ? undefined : Number(diskText);
-  if (diskFreeLimit !== undefined && !(Number.isFinite(diskFreeLimit) && diskFreeLimit >= 0)) {
-    fail(`invalid disk free limit '${diskText}': expected a number of bytes`);
+  const flags: Settings = {};
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) flags[k] = String(v);
+  let set: Settings;
+  try {
+    set = resolveSettings(flags, process.env);
+  } catch (err) {
+    if (err instanceof SettingsError) fail(err.message);
+    throw err;
   }
-  const memText = values['vm-memory-high-watermark'] ?? env.WARREN_VM_MEMORY_HIGH_WATERMARK;
-  const memoryHighWatermark = memText === undefined ? undefined : Number(memText);
-  if (memoryHighWatermark !== undefined && !(memoryHighWatermark > 0 && memoryHighWatermark <= 1)) {
-    fail(`invalid memory high watermark '${memText}': expected a fraction of RAM between 0 and 1`);
+  const on = (key: string) => set[key] === 'true';
+  const num = (key: string) => Number(set[key]);
+  let tls: { cert: Buffer; key: Buffer; ca?: Buffer } | undefined;
+  try {
+    tls = readTlsFiles(set);
+  } catch (err) {
+    fail((err as Error).message);
   }
-
-  const definitions = values.definitions ?? (env.WARREN_DEFINITIONS || undefined);
-  const noManagement = values['no-management'] ?? env.WARREN_NO_MANAGEMENT === '1';
-  const mgmtPortText = values['management-port'] ?? env.WARREN_MANAGEMENT_PORT ?? '15672';
-  const mgmtPort = Number(mgmtPortText);
-  if (!Number.isInteger(mgmtPort) || mgmtPort < 0 || mgmtPort > 65535) fail(`invalid management port '${mgmtPortText}': expected 0-65535`);
-  const management = noManagement ? undefined : { port: mgmtPort, host: values['management-host'] ?? env.WARREN_MANAGEMENT_HOST ?? host };
-  const noPrometheus = values['no-prometheus'] ?? env.WARREN_NO_PROMETHEUS === '1';
-  const promPortText = values['prometheus-port'] ?? env.WARREN_PROMETHEUS_PORT ?? '15692';
-  const promPort = Number(promPortText);
-  if (!Number.isInteger(promPort) || promPort < 0 || promPort > 65535) fail(`invalid prometheus port '${promPortText}': expected 0-65535`);
-  const prometheus = noPrometheus ? undefined : { port: promPort, host };
+  if (on('management-tls') && !tls) fail('management-tls needs tls-cert and tls-key');
+  const host = set.host;
+  const port = num('port');
+  const management = on('no-management') ? undefined : { port: num('management-port'), host: set['management-host'] ?? host, tls: on('management-tls') ? tls : undefined };
+  const prometheus = on('no-prometheus') ? undefined : { port: num('prometheus-port'), host };
+  const dataDir = set['data-dir']!;
 
   let broker;
   try {
-    const sync = !(values['no-sync'] ?? env.WARREN_NO_SYNC === '1');
-    broker = await startBroker({ port, host, dataDir, logLevel, sync, diskFreeLimit, memoryHighWatermark, definitions, management, prometheus });
+    broker = await startBroker({
+      port,
+      host,
+      dataDir,
+      logLevel: set['log-level'] as LogLevel,
+      logFormat: set['log-format'] as LogFormat,
+      sync: !on('no-sync'),
+      diskFreeLimit: num('disk-free-limit'),
+      memoryHighWatermark: num('vm-memory-high-watermark'),
+      definitions: set.definitions || undefined,
+      management,
+      prometheus,
+      tls: tls && { ...tls, port: num('tls-port'), host, verifyPeer: on('tls-verify-peer'), failIfNoPeerCert: on('tls-fail-if-no-peer-cert') },
+      loopbackUsers: set['loopback-users'] === 'none' ? [] : (set['loopback-users'] ?? '').split(',').map((u) => u.trim()).filter((u) => u !== ''),
+    });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE' && prometheus && (e as { listener?: string }).listener === 'prometheus') {
-      fail(`prometheus port ${prometheus.port} is already in use; choose another with --prometheus-port, or --no-prometheus`);
-    }
+    const e = err as NodeJS.ErrnoException & { listener?: string; port?: number };
     if (e.code === 'EADDRINUSE') {
-      const which = (e as { port?: number }).port === port || !management ? `port ${port} is already in use; choose another with --port` : `management port ${management.port} is already in use; choose another with --management-port, or --no-management`;
-      fail(which);
+      if (prometheus && e.listener === 'prometheus') fail(`prometheus port ${prometheus.port} is already in use; choose another with --prometheus-port, or --no-prometheus`);
+      if (e.port === port || !management) fail(`port ${port} is already in use; choose another with --port`);
+      if (tls && e.port === num('tls-port')) fail(`TLS port ${e.port} is already in use; choose another with --tls-port`);
+      fail(`management port ${management.port} is already in use; choose another with --management-port, or --no-management`);
     }
     if (err instanceof DefinitionsError) {
       process.stderr.write(`warren: ${err.message}\n`);
@@ -129,17 +98,20 @@ async function server(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  process.stderr.write(
-    `${new Date().toISOString()} [info] Warren ${VERSION} ready to accept AMQP connections on ${broker.host}:${broker.port} (${broker.url}), data dir ${dataDir}` +
-      (broker.managementUrl ? `; management API and UI on ${broker.managementUrl}` : '') +
-      (broker.prometheusUrl ? `; Prometheus metrics on ${broker.prometheusUrl}/metrics` : '') +
-      '\n',
-  );
+  const listening = [
+    `AMQP connections on ${broker.host}:${broker.port} (${broker.url})`,
+    broker.tlsPort !== undefined ? `amqps on port ${broker.tlsPort}` : undefined,
+    broker.managementUrl ? `management API and UI on ${broker.managementUrl}` : undefined,
+    broker.prometheusUrl ? `Prometheus metrics on ${broker.prometheusUrl}/metrics` : undefined,
+  ].filter(Boolean);
+  // Start and stop are announced whatever the log level: scripts and tests wait for the ready line.
+  const announce = createLogger('info', set['log-format'] as LogFormat);
+  announce.info(`Warren ${VERSION} ready to accept ${listening.join('; ')}, data dir ${dataDir}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`${new Date().toISOString()} [info] ${signal} received, closing connections\n`);
+    announce.info(`${signal} received, closing connections`);
     broker.close().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -176,3 +148,20 @@ main().catch((err) => {
   process.stderr.write(`warren: ${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });
+
+/** The TLS files named by tls-cert, tls-key and tls-ca, read now so a bad path is reported at start. */
+function readTlsFiles(set: Settings): { cert: Buffer; key: Buffer; ca?: Buffer } | undefined {
+  const certPath = set['tls-cert'];
+  const keyPath = set['tls-key'];
+  if (!certPath && !keyPath) return undefined;
+  if (!certPath || !keyPath) throw new Error('TLS needs both tls-cert and tls-key');
+  const read = (what: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`cannot read ${what} ${path}: ${(err as Error).message}`);
+    }
+  };
+  const caPath = set['tls-ca'];
+  return { cert: read('tls-cert', certPath), key: read('tls-key', keyPath), ca: caPath ? read('tls-ca', caPath) : undefined };
+}

@@ -2,7 +2,7 @@
 // shutdown on SIGTERM/SIGINT that closes clients with 320 CONNECTION_FORCED.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -93,6 +93,51 @@ describe('warren command', () => {
       s.child.kill('SIGKILL');
       await s.exited;
     }
+  });
+
+  test('a config file gives settings; the environment beats it and a flag beats both', async () => {
+    const dir = join(tmp, 'config');
+    mkdirSync(dir, { recursive: true });
+    const conf = join(dir, 'warren.conf');
+    writeFileSync(conf, `# a Warren config file\nport = 0\nhost = 127.0.0.1\ndata-dir = ${join(dir, 'from-file')}\nlog-format = json   # for the shipper\nno-management = true\n`);
+    // data-dir: the file says from-file, the environment from-env, the flag from-flag
+    const s = await startServer(['--config', conf, '--data-dir', join(dir, 'from-flag')], { WARREN_DATA_DIR: join(dir, 'from-env') });
+    try {
+      const ready = JSON.parse(s.readyLine) as { level: string; msg: string };
+      assert.equal(ready.level, 'info');
+      assert.match(ready.msg, /ready to accept AMQP connections on 127\.0\.0\.1:\d+/);
+      assert.doesNotMatch(ready.msg, /management/, 'no-management = true in the file');
+      assert.ok(existsSync(join(dir, 'from-flag')));
+      assert.ok(!existsSync(join(dir, 'from-env')) && !existsSync(join(dir, 'from-file')));
+    } finally {
+      s.child.kill('SIGKILL');
+      await s.exited;
+    }
+    const e = await startServer(['--config', conf], { WARREN_DATA_DIR: join(dir, 'from-env') });
+    try {
+      assert.ok(existsSync(join(dir, 'from-env')));
+    } finally {
+      e.child.kill('SIGKILL');
+      await e.exited;
+    }
+  });
+
+  test('a bad config file or value stops the server with a message naming the line or the source', () => {
+    const conf = join(tmp, 'bad.conf');
+    writeFileSync(conf, 'port = 0\nprot = 5672\n');
+    let r = warren(['server', '--config', conf]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /bad\.conf:2: unknown setting 'prot'/);
+    writeFileSync(conf, 'port = 0\nlog-level = loud\n');
+    r = warren(['server', '--config', conf]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /invalid log-level 'loud' \(.*bad\.conf\): expected debug \| info \| warn \| error/);
+    r = warren(['server', '--config', join(tmp, 'missing.conf')]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /cannot read config file .*missing\.conf/);
+    r = warren(['server', '--port', '0', '--tls-cert', join(tmp, 'nope.pem')]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /TLS needs both tls-cert and tls-key/);
   });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -23,7 +23,7 @@ export function startServerProcess(dataDir: string): Promise<ServerProcess> {
     child.stderr!.on('data', (s: string) => {
       err += s;
       const m = /ready to accept AMQP connections on [^ ]+:(\d+)/.exec(err);
-      const mgmt = /management API and UI on (http:\/\/\S+)/.exec(err);
+      const mgmt = /management API and UI on (https?:\/\/[^\s;,]+)/.exec(err);
       if (m) resolve({ url: `amqp://guest:guest@127.0.0.1:${m[1]}`, managementUrl: mgmt?.[1], child, exited });
     });
     child.on('exit', (code) => reject(new Error(`warren exited (${code}) before it was ready:\n${err}`)));
