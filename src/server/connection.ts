@@ -24,6 +24,7 @@ import {
   encodeConnectionBlocked,
   encodeConnectionClose,
   encodeConnectionCloseOk,
+  encodeConnectionUpdateSecretOk,
   encodeConnectionOpenOk,
   encodeConnectionStart,
   encodeConnectionTune,
@@ -452,6 +453,12 @@ export class Connection implements FrameSink, FlowWaiter {
           this.state = State.Closed;
           this.socket.end();
           return;
+        }
+        if (m.id === MethodId.ConnectionUpdateSecret) {
+          // RabbitMQ's internal user database keeps no credential state to refresh: it answers ok
+          // whatever the new secret (token-based backends are where the secret matters).
+          encodeConnectionUpdateSecretOk(w, 0);
+          break;
         }
         throw channelError('unexpected method in connection state running');
       default:

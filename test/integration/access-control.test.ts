@@ -14,6 +14,8 @@
 // - queue.bind needs write on the queue (checked first) and read on the exchange; queue.declare with a
 //   dead-letter exchange also needs read on the queue; purge, get and consume need read; delete needs
 //   configure.
+// - connection.update-secret is answered with update-secret-ok, whatever the secret, by the internal
+//   user database.
 // - Deleting a vhost or a user closes their connections: 320 "vhost 'V' is deleted" (or, as often,
 //   "vhost 'V' is down": two processes race to close them) / "user 'U' is deleted".
 // - exchange.delete of amq.*: 403 "deletion of system exchange …", before any permission check.
@@ -85,6 +87,24 @@ describe('connecting', () => {
       [close.code, close.text],
       [403, 'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.'],
     );
+  });
+});
+
+describe('connection.update-secret', () => {
+  test('is answered with update-secret-ok (the internal user database has no secret state to refresh) and the connection goes on', async () => {
+    const client = new AMQPClient(urlFor('guest', 'guest', '/'));
+    await client.connect();
+    try {
+      await client.updateSecret('guest', 'rotation');
+      const ch = await client.channel();
+      const q = await ch.queueDeclare('', { exclusive: true });
+      await ch.basicPublish('', q.name, 'after update-secret');
+      let got = await ch.basicGet(q.name, { noAck: true });
+      for (let i = 0; i < 50 && !got; i++) got = await ch.basicGet(q.name, { noAck: true });
+      assert.equal(got?.bodyToString(), 'after update-secret');
+    } finally {
+      await client.close();
+    }
   });
 });
 
