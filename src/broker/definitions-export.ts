@@ -1,10 +1,9 @@
 // The broker's definitions in RabbitMQ's JSON format (GET /api/definitions, rabbitmqctl
-// export_definitions): a file exported here imports into RabbitMQ and back. Like RabbitMQ, only
-// durable exchanges and queues (and bindings between durable ends) are exported; amq.* and the default
-// exchange are built in and left out.
+// export_definitions): a file exported here imports into RabbitMQ and back. Like RabbitMQ 3.10, every
+// queue but exclusive ones is exported (durable or not), with the exchanges and bindings; amq.* and the
+// default exchange are built in and left out, and so are the default exchange's implicit bindings.
 import { tableToJson as tableJson, type Json } from '../amqp/field-json.js';
 import type { Broker } from './broker.js';
-import { isDurableBinding } from './definitions.js';
 import { policyToJson } from './policies.js';
 import type { VHost } from './vhost.js';
 
@@ -18,15 +17,12 @@ export function exportDefinitions(broker: Broker, version: string, onlyVhost?: s
     queues: vhosts.flatMap((vh) => queues(vh, perVhost)),
     exchanges: vhosts.flatMap((vh) => exchanges(vh, perVhost)),
     bindings: vhosts.flatMap((vh) => bindings(vh, perVhost)),
-    policies: vhosts.flatMap((vh) =>
-      vh.policies.list().map((p) => {
-        const { vhost, ...rest } = policyToJson(p);
-        return (perVhost ? rest : { vhost, ...rest }) as unknown as Json;
-      }),
-    ),
+    // policies keep their vhost even in a single vhost's export, as in RabbitMQ
+    policies: vhosts.flatMap((vh) => vh.policies.list().map((p) => policyToJson(p) as unknown as Json)),
   };
   const head = { rabbit_version: RABBITMQ_COMPATIBLE_VERSION, rabbitmq_version: RABBITMQ_COMPATIBLE_VERSION, product_name: 'Warren', product_version: version };
-  if (perVhost) return { ...head, parameters: [], ...body };
+  // A single vhost's export has only these keys, as RabbitMQ writes it.
+  if (perVhost) return { rabbit_version: RABBITMQ_COMPATIBLE_VERSION, parameters: [], ...body };
   return {
     ...head,
     users: [...broker.users.values()].map((u) => ({
@@ -36,12 +32,8 @@ export function exportDefinitions(broker: Broker, version: string, onlyVhost?: s
       tags: u.tags,
       limits: {},
     })),
-    vhosts: vhosts.map((vh) => ({
-      name: vh.name,
-      description: vh.metadata.description,
-      tags: vh.metadata.tags,
-      metadata: { description: vh.metadata.description, tags: vh.metadata.tags, default_queue_type: vh.metadata.defaultQueueType },
-    })),
+    // RabbitMQ 3.10.8 exports a vhost's name only.
+    vhosts: vhosts.map((vh) => ({ name: vh.name })),
     permissions: [...broker.permissions.values()].flatMap((m) =>
       [...m.values()].map((p) => ({ user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read })),
     ),
@@ -58,18 +50,18 @@ function withVhost(vh: VHost, perVhost: boolean, o: { [key: string]: Json }): { 
 
 function queues(vh: VHost, perVhost: boolean): Json[] {
   return [...vh.queues.values()]
-    .filter((q) => q.durable)
-    .map((q) => withVhost(vh, perVhost, { name: q.name, durable: true, auto_delete: q.autoDelete, arguments: tableJson(q.args) }));
+    .filter((q) => q.exclusiveOwner === 0)
+    .map((q) => withVhost(vh, perVhost, { name: q.name, durable: q.durable, auto_delete: q.autoDelete, arguments: tableJson(q.args) }));
 }
 
 function exchanges(vh: VHost, perVhost: boolean): Json[] {
   return [...vh.exchanges.values()]
-    .filter((x) => x.durable && x.name !== '' && !x.name.startsWith('amq.'))
+    .filter((x) => x.name !== '' && !x.name.startsWith('amq.'))
     .map((x) =>
       withVhost(vh, perVhost, {
         name: x.name,
         type: x.type,
-        durable: true,
+        durable: x.durable,
         auto_delete: x.autoDelete,
         internal: x.internal,
         arguments: tableJson(x.args),
@@ -81,7 +73,7 @@ function bindings(vh: VHost, perVhost: boolean): Json[] {
   const out: Json[] = [];
   for (const x of vh.exchanges.values()) {
     for (const b of x.bindings) {
-      if (!isDurableBinding(b)) continue;
+      if (b.destination.kind === 'queue' && b.destination.exclusiveOwner !== 0) continue;
       out.push(
         withVhost(vh, perVhost, {
           source: b.source.name,

@@ -24,6 +24,9 @@ export class Exchange {
   routePass = 0;
   /** The policy that applies (for alternate-exchange), if any. */
   policy: Policy | null = null;
+  /** Messages published to this exchange, and those of them it routed to some queue (message_stats). */
+  publishIn = 0;
+  publishOut = 0;
 
   constructor(
     readonly vhost: string,

@@ -82,6 +82,12 @@ const DEFINITION_KEYS: { [K in keyof PolicyDefinition]-?: { ok(v: unknown): bool
 
 const OVERFLOWS: Overflow[] = ['drop-head', 'reject-publish', 'reject-publish-dlx'];
 
+/**
+ * Classic mirroring keys: RabbitMQ accepts them on a single node, where they change nothing, and so
+ * does Warren (which has one node), so policies written for a cluster still apply.
+ */
+const MIRRORING_KEYS = new Set(['ha-mode', 'ha-params', 'ha-sync-mode', 'ha-sync-batch-size', 'ha-promote-on-shutdown', 'ha-promote-on-failure']);
+
 /** The policy definition keys Warren supports, sorted. */
 export const POLICY_KEYS: readonly string[] = Object.keys(DEFINITION_KEYS).sort();
 
@@ -122,7 +128,7 @@ export function parsePolicy(vhost: string, name: string, input: unknown): Policy
     // RabbitMQ checks the keys in sorted order and reports the first bad value; unknown keys only once
     // every known one is valid.
     const keys = Object.keys(def).sort();
-    const unknown = keys.filter((k) => !Object.hasOwn(DEFINITION_KEYS, k));
+    const unknown = keys.filter((k) => !Object.hasOwn(DEFINITION_KEYS, k) && !MIRRORING_KEYS.has(k));
     const bad = keys.find((k) => Object.hasOwn(DEFINITION_KEYS, k) && !DEFINITION_KEYS[k as keyof PolicyDefinition].ok(def[k]));
     if (bad !== undefined) {
       problems.push(`${erlangTerm(def[bad])} is not a valid ${DEFINITION_KEYS[bad as keyof PolicyDefinition].what}`);

@@ -50,6 +50,12 @@ export class GlobalStats {
   redelivered = 0;
   acknowledged = 0;
   confirmed = 0;
+  /** Churn, for the management overview: connections opened, channels opened, queue declarations. */
+  connectionsOpened = 0;
+  channelsOpened = 0;
+  queuesDeclared = 0;
+  queuesCreated = 0;
+  queuesDeleted = 0;
   /**
    * Messages that left a queue for a dead-letter reason, by "reason queue_type dead_letter_strategy"
    * as RabbitMQ labels them (strategy 'disabled' when the queue has no dead-letter exchange).

@@ -24,7 +24,8 @@ export interface User {
   readonly name: string;
   /** base64; '' means no password: the user cannot log in with one (RabbitMQ's passwordless users). */
   passwordHash: string;
-  hashingAlgorithm: HashingAlgorithm;
+  /** One of HashingAlgorithm to log in; any other name is kept as given (RabbitMQ stores it unchecked). */
+  hashingAlgorithm: string;
   tags: string[];
 }
 
@@ -45,7 +46,7 @@ export function newUser(name: string, password: string | null, tags: string[]): 
 }
 
 export function passwordMatches(user: User, password: string): boolean {
-  if (user.passwordHash === '') return false;
+  if (user.passwordHash === '' || !isHashingAlgorithm(user.hashingAlgorithm)) return false;
   const stored = Buffer.from(user.passwordHash, 'base64');
   if (stored.length <= 4) return false;
   const salt = stored.subarray(0, 4);

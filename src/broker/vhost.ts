@@ -212,6 +212,7 @@ export class VHost implements QueueOwner {
       q.touch(); // even a passive declaration counts as use for x-expires
       return { queue: q, messageCount: q.messageCount, consumerCount: q.consumerCount };
     }
+    this.stats.queuesDeclared++;
     // Exclusive queues are never durable: they cannot outlive their connection.
     const isDurable = durable && !exclusive;
     if (name === '') {
@@ -243,6 +244,7 @@ export class VHost implements QueueOwner {
     if (isDurable) q.storage = this.storage;
     q.pager = this.pager;
     this.queues.set(name, q);
+    this.stats.queuesCreated++;
     if (isDurable) this.definitions?.queueDeclared(q);
     return { queue: q, messageCount: 0, consumerCount: 0 };
   }
@@ -264,6 +266,7 @@ export class VHost implements QueueOwner {
   private removeQueue(q: Queue): number {
     const count = q.messageCount;
     this.queues.delete(q.name);
+    this.stats.queuesDeleted++;
     q.deleted = true;
     for (const x of this.exchanges.values()) {
       for (let i = x.bindings.length - 1; i >= 0; i--) {
@@ -439,6 +442,8 @@ export class VHost implements QueueOwner {
     out.begin();
     this.routeWithKeys(x, msg, out, this.scratch, routingKey);
     if (out.queues.length === 0) this.routeAlternate(x, msg, out);
+    x.publishIn++;
+    if (out.queues.length > 0) x.publishOut++;
     return out.queues;
   }
 

@@ -1,5 +1,6 @@
 // The counters the API reports and the rate sampler samples, under RabbitMQ's message_stats names.
 import type { Broker } from '../broker/broker.js';
+import type { Exchange } from '../broker/exchange.js';
 import type { Queue } from '../broker/queue.js';
 import type { ChannelStats, GlobalStats } from '../broker/stats.js';
 import type { AmqpServer } from '../server/server.js';
@@ -20,6 +21,10 @@ export function queueCounters(q: Queue): Counters {
     messages_ready: q.messageCount,
     messages_unacknowledged: q.unackedCount,
   };
+}
+
+export function exchangeCounters(x: Exchange): Counters {
+  return { publish_in: x.publishIn, publish_out: x.publishOut };
 }
 
 export function channelCounters(s: ChannelStats): Counters {
@@ -65,15 +70,42 @@ export function globalCounters(s: GlobalStats, broker: Broker): Counters {
   };
 }
 
+/** Objects opened and closed since the start (closed ones: opened minus those open now). */
+export function churnCounters(broker: Broker, amqp: AmqpServer): Counters {
+  let connections = 0;
+  let channels = 0;
+  for (const c of amqp.connections) {
+    if (c.vhost === null) continue;
+    connections++;
+    channels += c.snapshot().channels.length;
+  }
+  const s = broker.stats;
+  return {
+    connection_created: s.connectionsOpened,
+    connection_closed: Math.max(0, s.connectionsOpened - connections),
+    channel_created: s.channelsOpened,
+    channel_closed: Math.max(0, s.channelsOpened - channels),
+    queue_declared: s.queuesDeclared,
+    queue_created: s.queuesCreated,
+    queue_deleted: s.queuesDeleted,
+  };
+}
+
 /** Fields that are message_stats (the rest are queue depths, reported at the top level). */
 export const DEPTH_FIELDS = new Set(['messages', 'messages_ready', 'messages_unacknowledged']);
 
 /** Everything the rate sampler follows: the broker's totals, every queue, every channel. */
 export function* managementCounters(broker: Broker, amqp: AmqpServer): Iterable<[object, Counters]> {
   yield [broker.stats, globalCounters(broker.stats, broker)];
-  for (const vh of broker.vhosts.values()) for (const q of vh.queues.values()) yield [q, queueCounters(q)];
+  yield [amqp, churnCounters(broker, amqp)];
+  for (const vh of broker.vhosts.values()) {
+    for (const q of vh.queues.values()) yield [q, queueCounters(q)];
+    for (const x of vh.exchanges.values()) if (x.publishIn > 0) yield [x, exchangeCounters(x)];
+  }
   for (const c of amqp.connections) {
     if (c.vhost === null) continue;
-    for (const ch of c.snapshot().channels) yield [ch.stats, channelCounters(ch.stats)];
+    const s = c.snapshot();
+    yield [c, { recv_oct: s.recvOct, send_oct: s.sendOct }];
+    for (const ch of s.channels) yield [ch.stats, channelCounters(ch.stats)];
   }
 }

@@ -3,7 +3,8 @@ import type { Exchange } from '../broker/exchange.js';
 import type { Queue } from '../broker/queue.js';
 import type { VHost } from '../broker/vhost.js';
 import type { Api, Call } from './api.js';
-import { notFound } from './http-error.js';
+import type { AccessKind } from '../broker/users.js';
+import { accessRefused, notFound } from './http-error.js';
 
 export function visibleVhosts(api: Api, call: Call): VHost[] {
   return [...api.ctx.broker.vhosts.values()].filter((vh) => call.user.sees(vh.name));
@@ -16,7 +17,8 @@ export function vhostsOf(api: Api, call: Call): VHost[] {
 
 export function vhostOf(api: Api, call: Call, name = call.params.vhost): VHost {
   const vh = api.ctx.broker.vhosts.get(name);
-  if (!vh || !call.user.sees(name)) throw notFound();
+  if (!vh) throw notFound();
+  call.user.requireVhostAccess(name);
   return vh;
 }
 
@@ -35,4 +37,12 @@ export function exchangeOf(vh: VHost, name: string): Exchange {
 /** Query flags as RabbitMQ reads them: present and 'true'. */
 export function flag(v: string | undefined): boolean {
   return v === 'true';
+}
+
+/**
+ * The AMQP permission an operation needs on a resource (configure to declare or delete, write to
+ * publish or bind to, read to get or bind from); 401 "Access refused." without it, as RabbitMQ.
+ */
+export function requirePermission(api: Api, call: Call, vhost: string, kind: AccessKind, resource: string): void {
+  if (!api.ctx.broker.access(vhost, call.user.name)?.allows(kind, resource)) throw accessRefused();
 }

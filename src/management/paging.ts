@@ -1,7 +1,7 @@
 // List endpoints as RabbitMQ serves them: sort, sort_reverse and columns always; with ?page=, a
 // page object {items, page, page_size, page_count, item_count, filtered_count, total_count} of the
 // items whose name matches ?name= (substring, or a regular expression with use_regex=true).
-import { badRequest } from './http-error.js';
+import { badRequest, HttpError } from './http-error.js';
 import type { Json } from './json-fields.js';
 
 export interface ListQuery {
@@ -15,6 +15,7 @@ export interface ListQuery {
 }
 
 const MAX_PAGE_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 100;
 
 type Row = { [key: string]: Json };
 
@@ -27,6 +28,16 @@ export function listResponse<T>(query: ListQuery, items: T[], view: (t: T) => Ro
   let list = items;
   const paged = query.page !== undefined;
   const total = list.length;
+  // Paging parameters are checked before anything is filtered or rendered.
+  let page = 0;
+  let pageSize = DEFAULT_PAGE_SIZE;
+  if (paged) {
+    page = integer(query.page!);
+    if (query.page_size !== undefined) pageSize = integer(query.page_size);
+    if (page < 1 || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new HttpError(400, 'invalid_pagination_parameters', `Invalid pagination parameters: page number ${page}, page size ${pageSize}`);
+    }
+  }
   if (paged && query.name) {
     const needle = query.name;
     let test: (s: string) => boolean;
@@ -34,8 +45,8 @@ export function listResponse<T>(query: ListQuery, items: T[], view: (t: T) => Ro
       let re: RegExp;
       try {
         re = new RegExp(needle, 'i');
-      } catch (err) {
-        throw badRequest(`invalid regular expression in name: ${(err as Error).message}`);
+      } catch {
+        throw badRequest(INVALID);
       }
       test = (s) => re.test(s);
     } else {
@@ -59,16 +70,15 @@ export function listResponse<T>(query: ListQuery, items: T[], view: (t: T) => Ro
       return reverse ? -c : c;
     });
   }
-  const columns = query.columns ? query.columns.split(',').map((c) => c.trim().split('.')) : null;
+  const columns = columnsOf(query);
   const project = (r: Row): Row => (columns ? projectColumns(r, columns) : r);
   if (!paged) return (rows ?? list.map(view)).map(project);
 
-  const page = positive(query.page!, 'page');
-  const pageSize = query.page_size === undefined ? 100 : positive(query.page_size, 'page_size');
-  if (pageSize > MAX_PAGE_SIZE) throw badRequest(`page_size must be at most ${MAX_PAGE_SIZE}`);
   const filtered = list.length;
   const pageCount = Math.ceil(filtered / pageSize);
-  if (page > Math.max(pageCount, 1)) throw badRequest('page out of range');
+  if (page > Math.max(pageCount, 1)) {
+    throw new HttpError(400, 'page_out_of_range', `Page out of range, page: ${page} page size: ${pageSize}, len: ${filtered}`);
+  }
   const start = (page - 1) * pageSize;
   const pageItems = rows ? rows.slice(start, start + pageSize) : list.slice(start, start + pageSize).map(view);
   return {
@@ -82,10 +92,22 @@ export function listResponse<T>(query: ListQuery, items: T[], view: (t: T) => Ro
   };
 }
 
-function positive(s: string, what: string): number {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw badRequest(`${what} must be a positive integer, not '${s}'`);
-  return n;
+const INVALID = 'Pagination parameters are invalid';
+
+function integer(s: string): number {
+  if (!/^-?\d+$/.test(s.trim())) throw badRequest(INVALID);
+  return Number(s);
+}
+
+/** A list that is never paged (as /api/users), though columns still apply. */
+export function plainList<T>(query: ListQuery, items: T[], view: (t: T) => Row): Json {
+  const columns = columnsOf(query);
+  return items.map((t) => (columns ? projectColumns(view(t), columns) : view(t)));
+}
+
+/** ?columns=a,b.c as paths, or null. */
+export function columnsOf(query: ListQuery): string[][] | null {
+  return query.columns ? query.columns.split(',').map((c) => c.trim().split('.')) : null;
 }
 
 function compare(a: string, b: string): number {
@@ -110,9 +132,21 @@ function compareJson(a: Json | undefined, b: Json | undefined): number {
 }
 
 /** Keeps only the given (possibly nested, dot-separated) fields. */
-function projectColumns(r: Row, columns: string[][]): Row {
+export function projectColumns(r: Row, columns: string[][]): Row {
   const out: Row = {};
   for (const path of columns) {
+    // A dotted column keeps its parent object even when the key is not in it (RabbitMQ: "arguments": {}).
+    if (path.length > 1) {
+      const parent = pick(r, path.slice(0, -1));
+      if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) {
+        let o = out;
+        for (const p of path.slice(0, -1)) {
+          const next = o[p];
+          if (next === undefined || next === null || typeof next !== 'object' || Array.isArray(next)) o[p] = {};
+          o = o[p] as Row;
+        }
+      }
+    }
     const v = pick(r, path);
     if (v === undefined) continue;
     let o = out;

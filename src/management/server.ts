@@ -35,36 +35,29 @@ export async function startManagement(ctx: ManagementContext, options: Managemen
       ? Fastify({ logger: false, bodyLimit: MAX_BODY, forceCloseConnections: true, https: { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca } })
       : Fastify({ logger: false, bodyLimit: MAX_BODY, forceCloseConnections: true })
   ) as unknown as FastifyInstance;
-  // Bodies are JSON whatever their content type says (curl -d sends form-encoded; RabbitMQ parses
-  // JSON regardless); an empty body is no body.
+  // Bodies are read as text whatever their content type says (curl -d sends form-encoded; RabbitMQ
+  // parses JSON regardless); each handler parses after the path, method and credentials are checked.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = body as string;
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      done(new HttpError(400, 'bad_request', `the request body is not valid JSON: ${(err as Error).message}`) as unknown as Error, undefined);
-    }
-  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof HttpError) return sendError(reply, err);
     const status = (err as { statusCode?: number }).statusCode;
     if (status !== undefined && status < 500) return sendError(reply, new HttpError(status, 'bad_request', (err as Error).message));
     sendError(reply, err);
   });
-  app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/api/')) return sendError(reply, new HttpError(404, 'Object Not Found', 'Not Found'));
-    reply.code(404).type('text/plain').send('Not Found');
-  });
+  app.setNotFoundHandler((_req, reply) => sendError(reply, new HttpError(404, 'Object Not Found', 'Not Found')));
 
-  const api = new Api(app, ctx);
+  const api = new Api(ctx);
   overviewRoutes(api);
   queueRoutes(api);
   exchangeRoutes(api);
   connectionRoutes(api);
   accessRoutes(api);
   policyRoutes(api);
+  const methods = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
+  for (const url of ['/api', '/api/*']) {
+    app.route({ method: methods, url, exposeHeadRoute: false, handler: (req, reply) => api.dispatch(req, reply) });
+  }
 
   const uiDir = options.uiDir;
   if (uiDir !== undefined && existsSync(uiDir)) {

@@ -10,19 +10,37 @@ import type { VHost } from '../broker/vhost.js';
 import type { ChannelSnapshot } from '../server/channel.js';
 import type { ConnectionSnapshot } from '../server/connection.js';
 import type { ManagementContext } from './context.js';
-import { channelCounters, DEPTH_FIELDS, queueCounters } from './counters.js';
+import { channelCounters, exchangeCounters, queueCounters } from './counters.js';
+import { stringOf } from '../amqp/field-table.js';
 import { tableToJson, type Json } from './json-fields.js';
 import type { Counters } from './rates.js';
 
 type Row = { [key: string]: Json };
 
-/** {field: n, field_details: {rate}} for the counters that have counted something. */
+/**
+ * Counters RabbitMQ reports together: once any of a group has counted something, the whole group is
+ * shown (a queue that delivered shows ack: 0 too); a group that never counted is left out.
+ */
+const STAT_GROUPS: string[][] = [
+  ['publish'],
+  ['publish_in'],
+  ['publish_out'],
+  ['confirm'],
+  ['return_unroutable'],
+  ['drop_unroutable'],
+  ['deliver_get', 'deliver', 'deliver_no_ack', 'get', 'get_no_ack', 'redeliver', 'ack'],
+];
+
+/** {field: n, field_details: {rate}} for the counter groups that have counted something. */
 export function messageStats(ctx: ManagementContext, key: object, counters: Counters): Row {
   const out: Row = {};
-  for (const [field, value] of Object.entries(counters)) {
-    if (DEPTH_FIELDS.has(field) || value === 0) continue;
-    out[field] = value;
-    out[`${field}_details`] = { rate: ctx.rates.rate(key, field) };
+  for (const group of STAT_GROUPS) {
+    if (!group.some((f) => (counters[f] ?? 0) !== 0)) continue;
+    for (const field of group) {
+      if (counters[field] === undefined) continue;
+      out[field] = counters[field];
+      out[`${field}_details`] = { rate: ctx.rates.rate(key, field) };
+    }
   }
   return out;
 }
@@ -37,38 +55,73 @@ function queueMemory(q: Queue): number {
   return 2048 + (q.messageCount + q.unackedCount) * PER_MESSAGE + q.readyBytes + q.unackedBytes;
 }
 
+/** Persistent messages (and their bytes) a queue holds on disk; none without storage. Counts the ready ones. */
+function persistentFigures(q: Queue): { messages: number; bytes: number } {
+  let messages = 0;
+  let bytes = 0;
+  if (q.storage !== null) {
+    for (let i = 0; i < q.ready.length; i++) {
+      const qm = q.ready.at(i);
+      if (qm.storeId !== 0) {
+        messages++;
+        bytes += qm.size;
+      }
+    }
+  }
+  return { messages, bytes };
+}
+
+/** The timestamp property (seconds) of the message at the head, when it has one and is in memory. */
+function headTimestamp(q: Queue): number | null {
+  const head = q.ready.peek()?.message;
+  if (!head) return null;
+  const ts = head.properties.timestamp;
+  return typeof ts === 'number' ? ts : null;
+}
+
 export function queueView(ctx: ManagementContext, q: Queue): Row {
   const counters = queueCounters(q);
   const sac = q.settings.singleActiveConsumer ? (q.consumers[0]?.tag ?? null) : null;
   const exclusiveConsumer = q.consumers.find((c) => c.exclusive)?.tag ?? null;
+  const persistent = persistentFigures(q);
+  // Warren does not measure how often consumers could not take a message; with consumers attached it
+  // delivers whenever one has credit, which RabbitMQ reports as full capacity.
+  const capacity = q.consumerCount > 0 ? 1 : 0;
+  const quorum = q.settings.quorum;
   return {
     name: q.name,
     vhost: q.vhost,
-    type: q.settings.quorum ? 'quorum' : 'classic',
+    type: quorum ? 'quorum' : 'classic',
     durable: q.durable,
     auto_delete: q.autoDelete,
     exclusive: q.exclusiveOwner !== 0,
     arguments: tableToJson(q.args),
-    node: ctx.nodeName,
+    // a quorum queue names its leader and members instead of a node
+    ...(quorum ? { leader: ctx.nodeName, members: [ctx.nodeName], online: [ctx.nodeName] } : { node: ctx.nodeName }),
     state: 'running',
     policy: q.policy?.name ?? null,
     operator_policy: null,
     effective_policy_definition: (q.policy?.definition ?? {}) as Row,
     consumers: q.consumerCount,
+    consumer_capacity: capacity,
+    consumer_utilisation: capacity,
     exclusive_consumer_tag: exclusiveConsumer,
     single_active_consumer_tag: sac,
     memory: queueMemory(q),
+    head_message_timestamp: headTimestamp(q),
     ...depth(ctx, q, 'messages', counters.messages),
     ...depth(ctx, q, 'messages_ready', counters.messages_ready),
     ...depth(ctx, q, 'messages_unacknowledged', counters.messages_unacknowledged),
     message_bytes: q.readyBytes + q.unackedBytes,
     message_bytes_ready: q.readyBytes,
     message_bytes_unacknowledged: q.unackedBytes,
+    messages_persistent: persistent.messages,
+    message_bytes_persistent: persistent.bytes,
     message_stats: messageStats(ctx, q, counters),
   };
 }
 
-export function exchangeView(x: Exchange): Row {
+export function exchangeView(ctx: ManagementContext, x: Exchange): Row {
   return {
     name: x.name,
     vhost: x.vhost,
@@ -79,6 +132,7 @@ export function exchangeView(x: Exchange): Row {
     arguments: tableToJson(x.args),
     policy: x.policy?.name ?? null,
     user_who_performed_action: 'rmq-internal',
+    message_stats: messageStats(ctx, x, exchangeCounters(x)),
   };
 }
 
@@ -87,9 +141,21 @@ export function exchangeView(x: Exchange): Row {
  * no arguments ('~' for an empty key), else the key, '~' and a digest of the arguments.
  */
 export function propertiesKey(routingKey: string, args: Binding['args']): string {
-  const key = routingKey.replace(/%/g, '%25').replace(/~/g, '%7E');
+  const key = formQuote(routingKey);
   if (args.size === 0) return key === '' ? '~' : key;
   return `${key}~${digest(JSON.stringify(tableToJson(args)))}`;
+}
+
+/** Form-quoting as RabbitMQ applies it: letters, digits and . - _ stay; space is +; every other byte %XX. */
+function formQuote(s: string): string {
+  let out = '';
+  for (const byte of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    if (/[A-Za-z0-9._-]/.test(c)) out += c;
+    else if (byte === 0x20) out += '+';
+    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 /** A short stable digest (FNV-1a, base64url) — only needs to tell a vhost's bindings apart. */
@@ -114,16 +180,16 @@ export function bindingView(b: Binding): Row {
   };
 }
 
-/** The default exchange's implicit binding of every queue under its own name. */
-export function defaultBindingView(q: Queue): Row {
+/** The default exchange's implicit binding of a queue under its own name. */
+export function defaultBindingView(vhost: string, queue: string): Row {
   return {
     source: '',
-    vhost: q.vhost,
-    destination: q.name,
+    vhost,
+    destination: queue,
     destination_type: 'queue',
-    routing_key: q.name,
+    routing_key: queue,
     arguments: {},
-    properties_key: propertiesKey(q.name, new Map()),
+    properties_key: propertiesKey(queue, new Map()),
   };
 }
 
@@ -135,10 +201,14 @@ export function channelName(c: ConnectionSnapshot, ch: ChannelSnapshot): string 
   return `${c.name} (${ch.number})`;
 }
 
-export function connectionView(ctx: ManagementContext, c: ConnectionSnapshot): Row {
+/** key: the object the rate sampler samples this connection under. */
+export function connectionView(ctx: ManagementContext, c: ConnectionSnapshot, key: object): Row {
   const client = tableToJson(c.clientProperties);
+  const provided = c.clientProperties.get('connection_name');
+  const providedName = provided === undefined ? undefined : stringOf(provided);
   return {
     name: c.name,
+    ...(providedName !== undefined ? { user_provided_name: providedName } : {}),
     node: ctx.nodeName,
     type: 'network',
     protocol: 'AMQP 0-9-1',
@@ -159,8 +229,11 @@ export function connectionView(ctx: ManagementContext, c: ConnectionSnapshot): R
     timeout: c.heartbeat,
     connected_at: c.connectedAt,
     client_properties: client,
-    recv_oct: c.recvOct,
-    send_oct: c.sendOct,
+    ...depth(ctx, key, 'recv_oct', c.recvOct),
+    ...depth(ctx, key, 'send_oct', c.sendOct),
+    recv_cnt: c.recvCnt,
+    send_cnt: c.sendCnt,
+    send_pend: c.sendPend,
   };
 }
 
@@ -170,6 +243,7 @@ export function channelView(ctx: ManagementContext, c: ConnectionSnapshot, ch: C
     node: ctx.nodeName,
     number: ch.number,
     user: c.user,
+    user_who_performed_action: c.user,
     vhost: c.vhost,
     state: c.state === 'blocked' ? 'flow' : 'running',
     consumer_count: ch.consumers.length,
@@ -177,6 +251,7 @@ export function channelView(ctx: ManagementContext, c: ConnectionSnapshot, ch: C
     messages_unconfirmed: ch.confirm ? ch.unconfirmed : 0,
     messages_uncommitted: 0,
     acks_uncommitted: 0,
+    pending_raft_commands: 0,
     prefetch_count: ch.prefetchCount,
     global_prefetch_count: ch.globalPrefetchCount,
     confirm: ch.confirm,
@@ -186,7 +261,7 @@ export function channelView(ctx: ManagementContext, c: ConnectionSnapshot, ch: C
   };
 }
 
-export function consumerView(c: ConnectionSnapshot, ch: ChannelSnapshot, consumer: Consumer): Row {
+export function consumerView(ctx: ManagementContext, c: ConnectionSnapshot, ch: ChannelSnapshot, consumer: Consumer): Row {
   return {
     consumer_tag: consumer.tag,
     queue: { name: consumer.queue.name, vhost: consumer.queue.vhost },
@@ -197,7 +272,7 @@ export function consumerView(c: ConnectionSnapshot, ch: ChannelSnapshot, consume
       peer_host: c.peerHost,
       peer_port: c.peerPort,
       user: c.user,
-      node: '',
+      node: ctx.nodeName,
     },
     ack_required: !consumer.noAck,
     prefetch_count: consumer.prefetch,
@@ -221,7 +296,7 @@ export function vhostView(ctx: ManagementContext, vh: VHost): Row {
     description: m.description,
     tags: m.tags,
     default_queue_type: m.defaultQueueType,
-    metadata: { description: m.description, tags: m.tags, default_queue_type: m.defaultQueueType },
+    metadata: { description: m.description, tags: m.tags },
     tracing: m.tracing,
     cluster_state: { [ctx.nodeName]: 'running' },
     messages: ready + unacked,

@@ -100,6 +100,10 @@ export interface ConnectionSnapshot {
   heartbeat: number;
   recvOct: number;
   sendOct: number;
+  /** socket reads, socket writes, and bytes waiting in the socket */
+  recvCnt: number;
+  sendCnt: number;
+  sendPend: number;
   /** For an amqps connection: the negotiated protocol and cipher, and the client's certificate subject. */
   tls: { protocol: string; cipher: string; peerCertSubject: string | null } | null;
 }
@@ -150,6 +154,9 @@ export class Connection implements FrameSink, FlowWaiter {
   // liveness
   private bytesIn = 0;
   private bytesOut = 0;
+  /** Socket reads and writes (one per flush), for the management API's recv_cnt and send_cnt. */
+  private reads = 0;
+  private writes = 0;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private lastBytesIn = 0;
   private lastBytesOut = 0;
@@ -206,6 +213,9 @@ export class Connection implements FrameSink, FlowWaiter {
       heartbeat: this.heartbeat,
       recvOct: this.bytesIn,
       sendOct: this.bytesOut,
+      recvCnt: this.reads,
+      sendCnt: this.writes,
+      sendPend: s.writableLength,
       tls: tlsDetails(s),
     };
   }
@@ -227,6 +237,7 @@ export class Connection implements FrameSink, FlowWaiter {
 
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
+    this.reads++;
     if (this.state === State.Closed) return;
     try {
       if (this.state === State.AwaitingHeader) {
@@ -355,6 +366,7 @@ export class Connection implements FrameSink, FlowWaiter {
       }
       ch = new Channel(channel, this);
       this.channels.set(channel, ch);
+      this.ctx.broker.stats.channelsOpened++;
     }
     if (ch.opened && m.id === MethodId.ChannelClose) {
       this.channels.delete(channel);
@@ -439,6 +451,7 @@ export class Connection implements FrameSink, FlowWaiter {
         this.access = access;
         this.vhost = vhost;
         this.state = State.Open;
+        this.ctx.broker.stats.connectionsOpened++;
         if (this.closeTimer) clearTimeout(this.closeTimer);
         this.closeTimer = null;
         encodeConnectionOpenOk(w, 0);
@@ -611,6 +624,7 @@ export class Connection implements FrameSink, FlowWaiter {
     const n = this.out.length;
     if (n === 0) return;
     const s = this.socket;
+    this.writes++;
     if (n === 1) {
       this.bytesOut += this.out[0].length;
       s.write(this.out[0], this.writtenCallback(this.out[0]));

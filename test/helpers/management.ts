@@ -35,7 +35,8 @@ export async function managementTarget(): Promise<ManagementTarget> {
     amqpUrl = process.env.WARREN_TEST_URL || 'amqp://guest:guest@127.0.0.1:5673';
   } else {
     const { startBroker } = await import('../../src/index.js');
-    const broker = await startBroker({ port: 0, host: '127.0.0.1', management: { port: 0, host: '127.0.0.1' } });
+    // Rates sampled every second (RabbitMQ: 5 s), so tests waiting for statistics wait less.
+    const broker = await startBroker({ port: 0, host: '127.0.0.1', management: { port: 0, host: '127.0.0.1' }, statsIntervalSeconds: 1 });
     base = broker.managementUrl!;
     amqpUrl = broker.url;
     close = () => broker.close();

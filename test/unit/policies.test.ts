@@ -69,7 +69,12 @@ describe('parsePolicy', () => {
     // Sorted, every one listed, values as Erlang prints them.
     assert.match(refusal(body({ foo: 'bar', baz: 1 })), /\[\{<<"baz">>,1\},\{<<"foo">>,<<"bar">>\}\] are not recognised policy settings/);
     assert.match(refusal(body({ foo: { b: [1, 'x', true, null, 2.5], a: 1 } })), /\[\{<<"foo">>,#\{<<"a">> => 1,<<"b">> => \[1,<<"x">>,true,null,2\.5\]\}\}\]/);
-    assert.match(refusal(body({ 'ha-mode': 'all' })), /<<"ha-mode">>.*\(Warren supports alternate-exchange, dead-letter-exchange, .*queue-mode\)/);
+    assert.match(refusal(body({ 'federation-upstream-set': 'all' })), /<<"federation-upstream-set">>.*\(Warren supports alternate-exchange, dead-letter-exchange, .*queue-mode\)/);
+  });
+
+  test('classic mirroring keys are accepted and change nothing, as on a single RabbitMQ 3.10 node', () => {
+    const p = parsePolicy('/', 'ha', body({ 'ha-mode': 'all', 'ha-sync-mode': 'automatic', 'max-length': 5 }));
+    assert.equal(p.definition['max-length'], 5);
   });
 
   test('bad values get RabbitMQ texts', () => {

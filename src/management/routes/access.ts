@@ -1,12 +1,11 @@
 // /api/vhosts, /api/users, /api/permissions, /api/whoami: who may connect, to what, and do what.
 import type { Broker } from '../../broker/broker.js';
-import { userOf } from '../../broker/definitions-import.js';
-import { invalidPattern, parseTags } from '../../broker/users.js';
-import { DefinitionsError } from '../../broker/definitions-import.js';
-import { created, noContent, objectBody, type Api, type Call } from '../api.js';
+import { DEFAULT_HASHING, hashPassword, invalidPattern, parseTags } from '../../broker/users.js';
+import { created, noContent, type Api, type Call } from '../api.js';
 import { badRequest, notFound } from '../http-error.js';
 import { vhostOf, visibleVhosts } from '../lookup.js';
-import { listResponse } from '../paging.js';
+import type { Json } from '../json-fields.js';
+import { listResponse, plainList } from '../paging.js';
 import { permissionView, userView, vhostView } from '../views.js';
 
 export function accessRoutes(api: Api): void {
@@ -19,12 +18,12 @@ export function accessRoutes(api: Api): void {
   api.get('/api/vhosts', 'management', (call) => listResponse(call.query, visibleVhosts(api, call), (vh) => vhostView(ctx, vh), (vh) => vh.name));
   api.get('/api/vhosts/:vhost', 'management', (call) => vhostView(ctx, vhostOf(api, call)));
   api.put('/api/vhosts/:vhost', 'administrator', (call) => {
-    const body = objectBody(call.body);
+    const body = call.body;
     const name = call.params.vhost;
     const existed = broker.vhosts.has(name);
     const dqt = body.default_queue_type;
     if (dqt !== undefined && dqt !== 'classic' && dqt !== 'quorum') throw badRequest(`default_queue_type must be classic or quorum, not ${JSON.stringify(dqt)}`);
-    if (body.description !== undefined && typeof body.description !== 'string') throw badRequest('description must be a string');
+    if (body.description !== undefined && typeof body.description !== 'string') throw badRequest(['not_string', 'description']);
     broker.addVhost(name, {
       ...(typeof body.description === 'string' ? { description: body.description } : {}),
       ...(body.tags !== undefined ? { tags: parseTags(body.tags) } : {}),
@@ -42,9 +41,14 @@ export function accessRoutes(api: Api): void {
   api.get('/api/vhosts/:vhost/permissions', 'administrator', (call) => permissionsOf(broker, { vhost: vhostOf(api, call).name }));
 
   // ---- users ----
-  api.get('/api/users', 'administrator', (call) => listResponse(call.query, [...broker.users.values()], userView, (u) => u.name));
-  api.get('/api/users/without-permissions', 'administrator', () =>
-    [...broker.users.values()].filter((u) => permissionsOf(broker, { user: u.name }).length === 0).map(userView),
+  // RabbitMQ pages no user list; columns still apply.
+  api.get('/api/users', 'administrator', (call) => plainList(call.query, [...broker.users.values()], userView));
+  api.get('/api/users/without-permissions', 'administrator', (call) =>
+    plainList(
+      call.query,
+      [...broker.users.values()].filter((u) => permissionsOf(broker, { user: u.name }).length === 0),
+      userView,
+    ),
   );
   api.get('/api/users/:user', 'administrator', (call) => {
     const u = broker.users.get(call.params.user);
@@ -52,24 +56,29 @@ export function accessRoutes(api: Api): void {
     return userView(u);
   });
   api.put('/api/users/:user', 'administrator', (call) => {
-    const body = objectBody(call.body);
+    const body = call.body;
     const name = call.params.user;
     const existing = broker.users.get(name);
-    if (body.password === undefined && body.password_hash === undefined && existing) {
-      // only the tags change
-      broker.putUser({ ...existing, tags: parseTags(body.tags) });
-      return noContent();
+    if (body.tags === undefined) throw badRequest('tags_not_present');
+    const tags = parseTags(body.tags);
+    const { password, password_hash: hash } = body;
+    if (password !== undefined && hash !== undefined) throw badRequest('both_password_and_password_hash_are_provided');
+    let passwordHash: string;
+    let hashingAlgorithm: string = DEFAULT_HASHING;
+    if (password !== undefined) {
+      if (typeof password !== 'string') throw badRequest(['not_string', 'password']);
+      passwordHash = hashPassword(password);
+    } else if (hash !== undefined) {
+      if (typeof hash !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(hash) || hash.length % 4 !== 0) throw badRequest(['not_base64', hash as Json]);
+      passwordHash = hash;
+      // stored as given, even a name Warren cannot hash with (that user then cannot log in)
+      if (typeof body.hashing_algorithm === 'string') hashingAlgorithm = body.hashing_algorithm;
+    } else {
+      // Tags only: an existing user keeps its password; a new one has none (and cannot log in with one).
+      passwordHash = existing?.passwordHash ?? '';
+      hashingAlgorithm = existing?.hashingAlgorithm ?? DEFAULT_HASHING;
     }
-    if (body.password !== undefined && typeof body.password !== 'string') throw badRequest('password must be a string');
-    if (body.tags === undefined) throw badRequest('tags are required (a comma-separated string or a list; may be empty)');
-    let user;
-    try {
-      user = userOf(body, name);
-    } catch (err) {
-      if (err instanceof DefinitionsError) throw badRequest(err.message);
-      throw err;
-    }
-    broker.putUser(user);
+    broker.putUser({ name, passwordHash, hashingAlgorithm, tags });
     return existing ? noContent() : created();
   });
   api.delete('/api/users/:user', 'administrator', (call) => {
@@ -77,7 +86,7 @@ export function accessRoutes(api: Api): void {
     return noContent();
   });
   api.post('/api/users/bulk-delete', 'administrator', (call) => {
-    const users = objectBody(call.body).users;
+    const users = call.body.users;
     if (!Array.isArray(users)) throw badRequest('users must be a list of user names');
     for (const u of users) if (typeof u === 'string') broker.deleteUser(u);
     return noContent();
@@ -85,6 +94,10 @@ export function accessRoutes(api: Api): void {
   api.get('/api/users/:user/permissions', 'administrator', (call) => {
     if (!broker.users.has(call.params.user)) throw notFound();
     return permissionsOf(broker, { user: call.params.user });
+  });
+  api.get('/api/users/:user/topic-permissions', 'administrator', (call) => {
+    if (!broker.users.has(call.params.user)) throw notFound();
+    return [];
   });
 
   // ---- permissions ----
@@ -96,14 +109,15 @@ export function accessRoutes(api: Api): void {
   });
   api.put('/api/permissions/:vhost/:user', 'administrator', (call) => {
     const { vhost, user } = call.params;
-    if (!broker.vhosts.has(vhost)) throw badRequest(`vhost_not_found: no vhost '${vhost}'`);
-    if (!broker.users.has(user)) throw badRequest(`user_not_found: no user '${user}'`);
-    const body = objectBody(call.body);
+    const body = call.body;
+    const missing = ['configure', 'write', 'read'].filter((k) => body[k] === undefined);
+    if (missing.length > 0) throw badRequest(`[${missing.map((k) => `{key_missing,${k}}`).join(',')}]`);
+    if (!broker.vhosts.has(vhost) || !broker.users.has(user)) throw badRequest('vhost_or_user_not_found');
     const patterns = { configure: body.configure, write: body.write, read: body.read };
     for (const [kind, p] of Object.entries(patterns)) {
-      if (typeof p !== 'string') throw badRequest(`${kind} is required: a regular expression ('' grants nothing)`);
+      if (typeof p !== 'string') throw badRequest(['not_string', kind]);
       const bad = invalidPattern(p);
-      if (bad !== undefined) throw badRequest(`${kind} is not a valid regular expression: ${bad}`);
+      if (bad !== undefined) throw badRequest(['invalid_regexp', p, bad]);
     }
     const existed = broker.permission(vhost, user) !== undefined;
     broker.setPermission({ vhost, user, configure: patterns.configure as string, write: patterns.write as string, read: patterns.read as string });

@@ -30,12 +30,15 @@ export function connectionRoutes(api: Api): void {
   };
 
   api.get('/api/connections', 'management', (call) =>
-    listResponse(call.query, visible(call), ([, s]) => connectionView(ctx, s), ([, s]) => s.name),
+    listResponse(call.query, visible(call), ([c, s]) => connectionView(ctx, s, c), ([, s]) => s.name),
   );
   api.get('/api/vhosts/:vhost/connections', 'management', (call) =>
-    listResponse(call.query, visible(call, vhostOf(api, call).name), ([, s]) => connectionView(ctx, s), ([, s]) => s.name),
+    listResponse(call.query, visible(call, vhostOf(api, call).name), ([c, s]) => connectionView(ctx, s, c), ([, s]) => s.name),
   );
-  api.get('/api/connections/:name', 'management', (call) => connectionView(ctx, byName(call)[1]));
+  api.get('/api/connections/:name', 'management', (call) => {
+    const [c, s] = byName(call);
+    return connectionView(ctx, s, c);
+  });
   api.delete('/api/connections/:name', 'management', async (call) => {
     const [c] = byName(call);
     const reason = call.headers['x-reason'];
@@ -56,11 +59,17 @@ export function connectionRoutes(api: Api): void {
   api.get('/api/channels/:name', 'management', (call) => {
     const found = channels(call).find(({ s, ch }) => channelName(s, ch) === call.params.name);
     if (!found) throw notFound();
-    return channelView(ctx, found.s, found.ch);
+    const { s, ch } = found;
+    return {
+      ...channelView(ctx, s, ch),
+      consumer_details: ch.consumers.map((consumer) => consumerView(ctx, s, ch, consumer)),
+      publishes: [],
+      deliveries: [],
+    };
   });
 
   const consumers = (call: Call, vhost?: string) =>
-    visible(call, vhost).flatMap(([, s]) => s.channels.flatMap((ch) => ch.consumers.map((consumer) => consumerView(s, ch, consumer))));
+    visible(call, vhost).flatMap(([, s]) => s.channels.flatMap((ch) => ch.consumers.map((consumer) => consumerView(ctx, s, ch, consumer))));
   api.get('/api/consumers', 'management', (call) => consumers(call));
   api.get('/api/consumers/:vhost', 'management', (call) => consumers(call, vhostOf(api, call).name));
 }

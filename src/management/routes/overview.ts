@@ -1,11 +1,13 @@
 // /api/overview, /api/nodes, /api/health/checks/*, /api/aliveness-test: the broker as a whole.
+import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { RABBITMQ_COMPATIBLE_VERSION } from '../../broker/definitions-export.js';
 import { Message } from '../../broker/message.js';
 import { encodeProperties } from '../../amqp/properties.js';
 import { Reply, type Api } from '../api.js';
-import { globalCounters } from '../counters.js';
-import { notFound } from '../http-error.js';
+import { churnCounters, globalCounters } from '../counters.js';
+import { badRequest, notFound } from '../http-error.js';
+import type { Json } from '../json-fields.js';
 import { vhostOf } from '../lookup.js';
 import { messageStats } from '../views.js';
 
@@ -16,6 +18,27 @@ const EXCHANGE_TYPES = [
   ['topic', 'AMQP topic exchange, as per the AMQP specification'],
   ['x-consistent-hash', 'Consistent Hashing Exchange'],
 ];
+
+/** Open file descriptors and the limit on them (Linux /proc; zero elsewhere). */
+function openFiles(): { used: number; total: number } {
+  try {
+    const used = readdirSync('/proc/self/fd').length;
+    const limits = readFileSync('/proc/self/limits', 'utf8');
+    const m = /^Max open files\s+(\d+)/m.exec(limits);
+    return { used, total: m ? Number(m[1]) : 0 };
+  } catch {
+    return { used: 0, total: 0 };
+  }
+}
+
+function freeDisk(dir: string): number {
+  try {
+    const st = statfsSync(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return 0;
+  }
+}
 
 export function overviewRoutes(api: Api): void {
   const ctx = api.ctx;
@@ -39,7 +62,13 @@ export function overviewRoutes(api: Api): void {
       channels += c.snapshot().channels.length;
     }
     const counters = globalCounters(broker.stats, broker);
+    const churn = churnCounters(broker, ctx.amqp);
     const rate = (f: string) => ({ rate: ctx.rates.rate(broker.stats, f) });
+    const churnRates: Record<string, Json> = {};
+    for (const [field, value] of Object.entries(churn)) {
+      churnRates[field] = value;
+      churnRates[`${field}_details`] = { rate: ctx.rates.rate(ctx.amqp, field) };
+    }
     return {
       management_version: RABBITMQ_COMPATIBLE_VERSION,
       rates_mode: 'basic',
@@ -53,6 +82,7 @@ export function overviewRoutes(api: Api): void {
       disable_stats: false,
       enable_queue_totals: false,
       message_stats: messageStats(ctx, broker.stats, counters),
+      churn_rates: churnRates,
       queue_totals: {
         messages: counters.messages,
         messages_details: rate('messages'),
@@ -63,35 +93,56 @@ export function overviewRoutes(api: Api): void {
       },
       object_totals: { channels, connections, consumers, exchanges, queues },
       statistics_db_event_queue: 0,
-      node: ctx.nodeName,
-      listeners: ctx.listeners.map((l) => ({ node: ctx.nodeName, ...l })),
-      contexts: ctx.listeners
-        .filter((l) => l.protocol === 'http' || l.protocol === 'https')
-        .map((l) => ({ node: ctx.nodeName, description: 'Warren Management', path: '/', port: String(l.port) })),
+      // As RabbitMQ: the node and its listeners are shown to monitoring users only.
+      ...(call.user.monitoring
+        ? {
+            node: ctx.nodeName,
+            listeners: ctx.listeners.map((l) => ({ node: ctx.nodeName, ...l })),
+            contexts: ctx.listeners
+              .filter((l) => l.protocol === 'http' || l.protocol === 'https')
+              .map((l) => ({ node: ctx.nodeName, description: 'Warren Management', path: '/', port: String(l.port) })),
+          }
+        : {}),
     };
   });
 
   const node = () => {
     const mem = process.memoryUsage();
     const alarms = ctx.amqp.alarms;
+    const fds = openFiles();
+    const sockets = ctx.amqp.connections.size;
+    const diskFree = alarms.diskFree >= 0 ? alarms.diskFree : freeDisk(ctx.dataDir ?? process.cwd());
+    const figures: Record<string, number> = { mem_used: mem.rss, fd_used: fds.used, sockets_used: sockets, disk_free: diskFree };
+    const withRates: Record<string, Json> = {};
+    for (const [field, value] of Object.entries(figures)) {
+      withRates[field] = value;
+      withRates[`${field}_details`] = { rate: 0 };
+    }
     return {
       name: ctx.nodeName,
       type: 'disc',
       running: true,
       os_pid: String(process.pid),
-      mem_used: mem.rss,
+      rates_mode: 'basic',
+      ...withRates,
       mem_limit: alarms.memoryLimit,
       mem_alarm: alarms.memoryAlarm,
-      disk_free: alarms.diskFree,
       disk_free_limit: alarms.diskFreeLimit,
       disk_free_alarm: alarms.diskAlarm,
+      fd_total: fds.total,
+      sockets_total: fds.total,
       uptime: Date.now() - ctx.startedAt,
       processors: availableParallelism(),
       total_memory: totalmem(),
       host: hostname(),
       run_queue: 0,
       partitions: [],
-      applications: [],
+      exchange_types: EXCHANGE_TYPES.map(([name, description]) => ({ name, description, enabled: true })),
+      auth_mechanisms: [
+        { name: 'PLAIN', description: 'SASL PLAIN authentication mechanism', enabled: true },
+        { name: 'AMQPLAIN', description: 'QPid AMQPLAIN mechanism', enabled: true },
+      ],
+      applications: [{ name: 'warren', description: 'Warren, an AMQP 0-9-1 message broker', version: ctx.version }],
       being_drained: false,
     };
   };
@@ -117,19 +168,22 @@ export function overviewRoutes(api: Api): void {
   api.get('/api/health/checks/alarms', 'management', alarmsCheck);
   api.get('/api/health/checks/local-alarms', 'management', alarmsCheck);
   api.get('/api/health/checks/virtual-hosts', 'management', ok);
-  api.get('/api/health/checks/node-is-quorum-critical', 'management', ok);
-  api.get('/api/health/checks/node-is-mirror-sync-critical', 'management', ok);
+  const singleNode = () => ({ status: 'ok', reason: 'single node cluster' });
+  api.get('/api/health/checks/node-is-quorum-critical', 'management', singleNode);
+  api.get('/api/health/checks/node-is-mirror-sync-critical', 'management', singleNode);
   api.get('/api/health/checks/certificate-expiration/:within/:unit', 'management', ok);
   api.get('/api/health/checks/port-listener/:port', 'management', (call) => {
+    if (!/^\d+$/.test(call.params.port)) throw badRequest('Invalid port');
     const port = Number(call.params.port);
     if (ctx.listeners.some((l) => l.port === port)) return { status: 'ok', port };
-    return failed(`No active listener on port ${call.params.port}`, { missing: port, ports: ctx.listeners.map((l) => l.port) });
+    return failed('No active listener', { missing: port, ports: ctx.listeners.map((l) => l.port) });
   });
   api.get('/api/health/checks/protocol-listener/:protocol', 'management', (call) => {
     const protocol = call.params.protocol;
     if (ctx.listeners.some((l) => l.protocol === protocol)) return { status: 'ok', protocol };
-    return failed(`No active listener for protocol ${protocol}`, { missing: protocol, protocols: [...new Set(ctx.listeners.map((l) => l.protocol))] });
+    return failed('No active listener', { missing: protocol, protocols: [...new Set(ctx.listeners.map((l) => l.protocol))] });
   });
+  // Not in RabbitMQ 3.10: whether the broker takes clients now (no resource alarm holds publishers).
   api.get('/api/health/checks/ready-to-serve-clients', 'management', () =>
     ctx.amqp.alarms.reason === null ? ok() : failed(`not ready: ${ctx.amqp.alarms.reason}`),
   );

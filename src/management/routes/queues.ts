@@ -1,17 +1,17 @@
 // /api/queues: list, show, declare, delete, purge, get messages, bindings; and Warren's replay of
 // dead-lettered messages to where they came from.
 import { decodeProperties, encodeProperties } from '../../amqp/properties.js';
-import { tableToJson, type Json } from '../../amqp/field-json.js';
+import type { Json } from '../../amqp/field-json.js';
 import { stringOf, type Field } from '../../amqp/field-table.js';
 import { Message, type QueuedMessage } from '../../broker/message.js';
 import type { Queue } from '../../broker/queue.js';
 import type { VHost } from '../../broker/vhost.js';
-import { created, noContent, objectBody, Reply, type Api, type Call } from '../api.js';
-import { badRequest } from '../http-error.js';
+import { created, noContent, type Api, type Call } from '../api.js';
+import { badRequest, notFoundNamed, withReplyCode } from '../http-error.js';
 import { argumentsFromJson, propertiesToJson } from '../json-fields.js';
-import { exchangeOf, flag, queueOf, vhostOf, vhostsOf } from '../lookup.js';
+import { exchangeOf, flag, queueOf, requirePermission, vhostOf, vhostsOf } from '../lookup.js';
 import { listResponse } from '../paging.js';
-import { bindingView, defaultBindingView, queueView } from '../views.js';
+import { bindingView, consumerView, defaultBindingView, queueView } from '../views.js';
 
 export function queueRoutes(api: Api): void {
   const ctx = api.ctx;
@@ -29,61 +29,85 @@ export function queueRoutes(api: Api): void {
 
   api.put('/api/queues/:vhost/:name', 'management', (call) => {
     const vh = vhostOf(api, call);
-    call.user.requireVhostAccess(vh.name);
-    const body = objectBody(call.body);
+    const body = call.body;
     const name = call.params.name;
-    const existed = vh.queues.has(name);
-    const durable = body.durable === undefined ? true : body.durable === true || body.durable === 'true';
-    const autoDelete = body.auto_delete === true || body.auto_delete === 'true';
+    // The API's default is a non-durable queue (AMQP's declare has no default to speak of).
+    const durable = booleanField(body, 'durable');
+    const autoDelete = booleanField(body, 'auto_delete');
     const args = argumentsFromJson(body.arguments);
-    if (body.type !== undefined && !args.has('x-queue-type') && typeof body.type === 'string') args.set('x-queue-type', { type: 'S', value: body.type });
+    requirePermission(api, call, vh.name, 'configure', name);
+    const existed = vh.queues.has(name);
     vh.declareQueue(name, false, durable, false, autoDelete, args, 0);
     return existed ? noContent() : created();
   });
 
   api.delete('/api/queues/:vhost/:name', 'management', (call) => {
     const vh = vhostOf(api, call);
-    call.user.requireVhostAccess(vh.name);
-    queueOf(vh, call.params.name);
+    const q = queueOf(vh, call.params.name);
+    requirePermission(api, call, vh.name, 'configure', q.name);
+    // With both flags, RabbitMQ reports "not empty" before "in use".
+    if (flag(call.query['if-empty']) && q.exclusiveOwner === 0 && q.messageCount > 0) throw badRequest(`${vh.describeQueue(q.name)} not empty`);
     vh.deleteQueue(call.params.name, flag(call.query['if-unused']), flag(call.query['if-empty']), 0);
     return noContent();
   });
 
   api.delete('/api/queues/:vhost/:name/contents', 'management', (call) => {
     const vh = vhostOf(api, call);
-    call.user.requireVhostAccess(vh.name);
-    queueOf(vh, call.params.name).purge();
+    const q = queueOf(vh, call.params.name);
+    requirePermission(api, call, vh.name, 'read', q.name);
+    vh.purgeQueue(q.name, 0);
     return noContent();
   });
 
+  // RabbitMQ lists the bindings a queue would have even when it or its vhost is missing.
   api.get('/api/queues/:vhost/:name/bindings', 'management', (call) => {
-    const vh = vhostOf(api, call);
-    const q = queueOf(vh, call.params.name);
-    return [defaultBindingView(q), ...queueBindings(vh, q).map(bindingView)];
+    const vh = ctx.broker.vhosts.get(call.params.vhost);
+    if (!vh) return [];
+    call.user.requireVhostAccess(vh.name);
+    const name = call.params.name;
+    const q = vh.queues.get(name);
+    return [defaultBindingView(vh.name, name), ...(q ? queueBindings(vh, q).map(bindingView) : [])];
   });
 
   api.post('/api/queues/:vhost/:name/get', 'management', (call) => {
     const vh = vhostOf(api, call);
-    call.user.requireVhostAccess(vh.name);
-    const q = queueOf(vh, call.params.name);
-    return getMessages(q, objectBody(call.body));
+    const body = call.body;
+    const missing = ['count', 'ackmode', 'encoding'].filter((k) => body[k] === undefined);
+    if (missing.length > 0) throw badRequest(`[${missing.map((k) => `{key_missing,${k}}`).join(',')}]`);
+    if (!vh.queues.has(call.params.name)) throw notFoundNamed(`NOT_FOUND - no queue '${call.params.name}' in vhost '${vh.name}'`);
+    let q: Queue;
+    try {
+      q = vh.queueFor(call.params.name, 0);
+    } catch (err) {
+      throw withReplyCode(err);
+    }
+    requirePermission(api, call, vh.name, 'read', q.name);
+    return getMessages(q, body);
   });
 
   api.post('/api/queues/:vhost/:name/replay', 'management', (call) => {
     const vh = vhostOf(api, call);
-    call.user.requireVhostAccess(vh.name);
     const q = queueOf(vh, call.params.name);
-    return { moved: replay(vh, q, objectBody(call.body)) };
+    requirePermission(api, call, vh.name, 'read', q.name);
+    return { moved: replay(vh, q, call.body) };
   });
 
   api.post('/api/queues/:vhost/:name/actions', 'management', (call) => {
     const vh = vhostOf(api, call);
     queueOf(vh, call.params.name);
-    const action = objectBody(call.body).action;
+    const action = call.body.action;
     // Mirroring does not exist in Warren: there is nothing to synchronise.
     if (action === 'sync' || action === 'cancel_sync') return noContent();
     throw badRequest(`unknown action ${JSON.stringify(action)}`);
   });
+}
+
+/** A boolean field of a declaration (absent: false); anything else is RabbitMQ's ["not_boolean", value]. */
+export function booleanField(body: { [key: string]: unknown }, key: string): boolean {
+  const v = body[key];
+  if (v === undefined || v === false || v === 'false') return false;
+  if (v === true || v === 'true') return true;
+  throw badRequest(['not_boolean', v as Json]);
 }
 
 function queueBindings(vh: VHost, q: Queue) {
@@ -95,28 +119,15 @@ function queueBindings(vh: VHost, q: Queue) {
 function consumerDetails(api: Api, q: Queue): Json[] {
   const out: Json[] = [];
   for (const conn of api.ctx.amqp.connections) {
+    if (conn.vhost !== null && conn.vhost.name !== q.vhost) continue;
     const c = conn.snapshot();
-    for (const ch of c.channels) {
-      for (const consumer of ch.consumers) {
-        if (consumer.queue !== q) continue;
-        out.push({
-          consumer_tag: consumer.tag,
-          queue: { name: q.name, vhost: q.vhost },
-          channel_details: { name: `${c.name} (${ch.number})`, number: ch.number, connection_name: c.name, peer_host: c.peerHost, peer_port: c.peerPort, user: c.user },
-          ack_required: !consumer.noAck,
-          prefetch_count: consumer.prefetch,
-          exclusive: consumer.exclusive,
-          active: true,
-          activity_status: 'up',
-          arguments: tableToJson(consumer.args),
-        });
-      }
-    }
+    for (const ch of c.channels) for (const consumer of ch.consumers) if (consumer.queue === q) out.push(consumerView(api.ctx, c, ch, consumer));
   }
   return out;
 }
 
 const ACK_MODES = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false'];
+const DEFAULT_ACK_MODE_HINT = `ackmode must be one of ${ACK_MODES.join(', ')}`;
 
 /**
  * POST …/get: takes up to count messages from the head, then settles each as ackmode says:
@@ -124,13 +135,14 @@ const ACK_MODES = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true
  * has a dead-letter exchange). Payloads as UTF-8 text when they are, else base64 (encoding auto).
  */
 function getMessages(q: Queue, body: { [key: string]: unknown }): Json {
-  const count = body.count === undefined ? 1 : Number(body.count);
+  const count = Number(body.count);
   if (!Number.isInteger(count) || count < 1) throw badRequest(`count must be a positive integer, not ${JSON.stringify(body.count)}`);
   const ackmode = body.ackmode;
-  if (typeof ackmode !== 'string' || !ACK_MODES.includes(ackmode)) throw badRequest(`ackmode must be one of ${ACK_MODES.join(', ')}`);
-  const encoding = body.encoding ?? 'auto';
-  if (encoding !== 'auto' && encoding !== 'base64') throw badRequest(`encoding must be auto or base64, not ${JSON.stringify(encoding)}`);
-  const truncate = body.truncate === undefined || body.truncate === '' ? undefined : Number(body.truncate);
+  // RabbitMQ crashes (500) on an unknown ackmode; Warren says what it accepts and takes nothing.
+  if (typeof ackmode !== 'string' || !ACK_MODES.includes(ackmode)) throw badRequest(DEFAULT_ACK_MODE_HINT);
+  const encoding = body.encoding;
+  if (encoding !== 'auto' && encoding !== 'base64') throw badRequest('Unsupported encoding. Please use auto or base64.');
+  const truncate = body.truncate === undefined || body.truncate === '' || body.truncate === null ? undefined : Number(body.truncate);
   if (truncate !== undefined && !(Number.isInteger(truncate) && truncate >= 0)) throw badRequest('truncate must be a number of bytes');
 
   const taken: QueuedMessage[] = [];
@@ -247,4 +259,3 @@ function origin(msg: Message): { exchange: string; keys: string[] } | undefined 
   return keys.length > 0 ? { exchange, keys } : undefined;
 }
 
-export { Reply };
