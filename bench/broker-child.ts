@@ -3,7 +3,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { BrokerKind, FromBrokerProcess } from './broker-process.js';
 import { openFilesLimit } from './proc-stats.js';
-import type { BrokerEndpoint } from './run-context.js';
+import { MANAGEMENT_ENV, type BrokerEndpoint } from './run-context.js';
 
 export interface BrokerLaunch {
   entry: string;
@@ -26,11 +26,15 @@ export class BrokerChild {
   private readonly proc: ChildProcess;
   private readonly exited: Promise<void>;
 
-  /** `dataDir`: the broker's, kept when it stops; none: a fresh one per process, removed on exit. */
-  constructor(kind: BrokerKind, launch: BrokerLaunch, options: { dataDir?: string; startTimeoutMs: number }) {
+  /**
+   * `dataDir`: the broker's, kept when it stops; none: a fresh one per process, removed on exit.
+   * `management`: Warren also serves its management API (ListeningBroker.managementUrl).
+   */
+  constructor(kind: BrokerKind, launch: BrokerLaunch, options: { dataDir?: string; startTimeoutMs: number; management?: boolean }) {
     this.spawnedNs = process.hrtime.bigint();
     this.proc = fork(launch.entry, options.dataDir === undefined ? [kind] : [kind, options.dataDir], {
       ...withRaisedFileLimit(launch.execArgv),
+      env: { ...process.env, [MANAGEMENT_ENV]: options.management ? '1' : '0' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.pid = this.proc.pid!;
@@ -73,7 +77,10 @@ export class BrokerChild {
       this.proc.once('message', (msg: FromBrokerProcess) => {
         clearTimeout(timer);
         if (msg.type === 'failed') reject(new Error(`${kind} broker failed to start: ${msg.message}`));
-        else resolve({ url: msg.url, pid: msg.pid, listeningNs: BigInt(msg.listeningNs) });
+        else {
+          const management = msg.managementUrl ? { managementUrl: msg.managementUrl } : {};
+          resolve({ url: msg.url, pid: msg.pid, listeningNs: BigInt(msg.listeningNs), ...management });
+        }
       });
       this.proc.once('exit', (code, signal) => {
         clearTimeout(timer);

@@ -13,6 +13,8 @@ export interface CliOptions {
   pid: number | null;
   against: string | undefined;
   againstPid: number | null;
+  /** base URL of the --against broker's management API (management-api scenarios skip it without) */
+  againstManagement: string | undefined;
   nullBroker: boolean;
   client: ClientKind;
   jsonFile: string | undefined;
@@ -31,6 +33,9 @@ Brokers (default: an embedded Warren, started in a child process of its own)
                        acks ignored, prefetch not enforced) or discards it: the generator's own ceiling
   --against URL        also run every scenario on this broker, alternating with the first (A B A B)
   --against-pid PID    its OS pid
+  --against-management URL
+                       its management HTTP API, e.g. http://guest:guest@127.0.0.1:15673 (credentials
+                       default to guest/guest); without it management-10k-queues skips that broker
 
 Runs
   --scenario NAME      run only this scenario (repeat, or separate names with commas);
@@ -58,6 +63,7 @@ export function parseCli(argv: string[]): CliOptions {
       pid: { type: 'string' },
       against: { type: 'string' },
       'against-pid': { type: 'string' },
+      'against-management': { type: 'string' },
       null: { type: 'boolean' },
       client: { type: 'string' },
       json: { type: 'string' },
@@ -68,6 +74,7 @@ export function parseCli(argv: string[]): CliOptions {
   const client = values.client ?? 'raw';
   if (client !== 'raw' && client !== 'amqplib') throw new Error(`--client must be raw or amqplib, not ${client}`);
   if (values.url && values.null) throw new Error('--url and --null both name the broker to measure; give one');
+  if (values['against-management'] && !values.against) throw new Error('--against-management is the management API of the --against broker; give --against too');
   return {
     durationMs: seconds(values.duration, 10, '--duration'),
     warmupMs: seconds(values.warmup, 1, '--warmup'),
@@ -78,6 +85,7 @@ export function parseCli(argv: string[]): CliOptions {
     pid: values.pid === undefined ? null : positiveInt(values.pid, '--pid'),
     against: values.against,
     againstPid: values['against-pid'] === undefined ? null : positiveInt(values['against-pid'], '--against-pid'),
+    againstManagement: values['against-management'] === undefined ? undefined : httpUrl(values['against-management'], '--against-management'),
     nullBroker: values.null ?? false,
     client,
     jsonFile: values.json,
@@ -96,4 +104,15 @@ function positiveInt(text: string, flag: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} needs a positive integer, not ${text}`);
   return value;
+}
+
+function httpUrl(text: string, flag: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`${flag} needs a URL such as http://guest:guest@127.0.0.1:15673, not ${text}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${flag} needs an http: or https: URL, not ${text}`);
+  return text;
 }

@@ -64,14 +64,17 @@ export async function runDeclareRate(plan: DeclareRatePlan, broker: BrokerEndpoi
   }
 }
 
+/** How a pipelined phase is spread: `queues` jobs, at most `inFlight` outstanding over `channels` channels. */
+export type PipelineShape = Pick<DeclareRatePlan, 'queues' | 'channels' | 'inFlight'>;
+
 /**
  * Issues `plan.queues` jobs of `repliesPerJob` requests each, keeping at most plan.inFlight jobs
  * outstanding (split evenly over the channels; a channel's next job goes out as one of its own
  * completes). Resolves with the time from the first request to the last reply.
  */
-function pipelined(
+export function pipelined(
   pipe: RawPipeline,
-  plan: DeclareRatePlan,
+  plan: PipelineShape,
   repliesPerJob: number,
   label: string,
   issue: (channel: number, job: number) => void,

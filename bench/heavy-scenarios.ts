@@ -1,6 +1,6 @@
 // Scenarios that publish a large backlog (1,000,000 messages unless --backlog-count says otherwise):
 // they take minutes and gigabytes, so they run only when named with --scenario. So do the ones that
-// measure something other than message flow: idle connections, declare rate, cold start.
+// measure something other than message flow: idle connections, declare rate, the management API, cold start.
 import type { BacklogPlan, PlanParams, ProducerGroup, RecoveryPlan, Scenario } from './scenario-types.js';
 
 const BODY_SIZE = 512;
@@ -101,6 +101,25 @@ export const heavyScenarios: Scenario[] = [
       // Warren: 5,800, 11,000, 19,000): 8 keeps to "a few channels" and the run on RabbitMQ near half a minute.
       channels: 8,
       inFlight: 100,
+    }),
+  },
+  {
+    name: 'management-10k-queues',
+    summary:
+      'declare 10,000 transient queues (8 channels, 100 declares in flight), 1 to 5 small messages in every tenth; once ' +
+      'the management API lists them all, time GET /api/queues page 1 (100), page 50 sorted by messages, filtered by ' +
+      'name and by regex, /api/overview and the unpaged /api/queues: median and slowest of 10 (after one untimed round); ' +
+      'then delete the queues. Warren runs with its management API; another broker needs --against-management',
+    heavy: true,
+    plan: (ns) => ({
+      kind: 'management-api',
+      queuePrefix: `${ns}.q`,
+      queues: 10_000,
+      channels: 8,
+      inFlight: 100,
+      messagesEvery: 10,
+      maxMessagesPerQueue: 5,
+      repetitions: 10,
     }),
   },
   {

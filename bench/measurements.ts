@@ -96,12 +96,51 @@ export interface StartupMeasurements {
   startupRssMb: number;
 }
 
+/**
+ * The GET requests a management-api run times, each under the name of its figures: `path` as sent,
+ * `shown` as the table labels it. The regular expression matches the bench's own queue names (run.ts
+ * prefixes them with "bench.") that end in 9: a tenth of them.
+ */
+export const MANAGEMENT_REQUESTS = {
+  firstPage: { path: '/api/queues?page=1&page_size=100', shown: 'GET /api/queues?page=1&page_size=100' },
+  sortedPage: {
+    path: '/api/queues/%2F?page=50&page_size=100&sort=messages&sort_reverse=true',
+    shown: 'GET /api/queues/%2F?page=50&page_size=100&sort=messages&sort_reverse=true',
+  },
+  nameFilter: {
+    path: '/api/queues?page=1&page_size=100&name=q12&use_regex=false',
+    shown: 'GET /api/queues?page=1&page_size=100&name=q12&use_regex=false',
+  },
+  regexFilter: {
+    path: `/api/queues?page=1&page_size=100&name=${encodeURIComponent('^bench.*9$')}&use_regex=true`,
+    shown: 'GET /api/queues?page=1&page_size=100&name=^bench.*9$&use_regex=true',
+  },
+  overview: { path: '/api/overview', shown: 'GET /api/overview' },
+  allQueues: { path: '/api/queues', shown: 'GET /api/queues (all, unpaged)' },
+} as const;
+export type ManagementFigure = keyof typeof MANAGEMENT_REQUESTS;
+
+/** Management API with many queues. Each request's times: `${name}Ms` the median, `${name}MaxMs` the slowest. */
+export type ManagementApiMeasurements = { [F in ManagementFigure as `${F}Ms` | `${F}MaxMs`]: number } & {
+  rssBeforeMb: number | null;
+  /** from the last publish's round trip until the API lists every queue and message */
+  apiCatchUpMs: number;
+  /** queues declared, messages in, the API caught up; before the first request */
+  rssWithQueuesMb: number | null;
+  /** the unpaged GET /api/queues, bytes / 2^20 */
+  allQueuesMb: number;
+  /** sampled while the requests ran */
+  requestsPeakRssMb: number | null;
+  requestsBrokerCpuCores: number | null;
+};
+
 type Figures = SteadyFlowMeasurements &
   BacklogMeasurements &
   RecoveryMeasurements &
   IdleConnectionsMeasurements &
   DeclareRateMeasurements &
-  StartupMeasurements;
+  StartupMeasurements &
+  ManagementApiMeasurements;
 export type MetricKey = keyof Figures;
 /** Any kind's figures; a figure a kind does not have is absent. */
 export type Measurements = { [K in MetricKey]?: number | null };
@@ -119,6 +158,16 @@ const millis = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toF
 const cores = (v: number): string => `${Math.round(v * 100)}%`;
 const megabytes = (v: number): string => v.toFixed(0);
 const kibibytes = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const megabytesFine = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+/** The median and slowest time of one management request. */
+function requestTimeMetrics(figure: ManagementFigure): MetricSpec[] {
+  const { shown } = MANAGEMENT_REQUESTS[figure];
+  return [
+    { key: `${figure}Ms`, label: `${shown} ms (median)`, better: 'lower', format: millis },
+    { key: `${figure}MaxMs`, label: `${shown} ms (slowest)`, better: 'lower', format: millis },
+  ];
+}
 
 /** In table order; a table shows the rows its scenario's runs have figures for. */
 export const METRICS: MetricSpec[] = [
@@ -166,6 +215,18 @@ export const METRICS: MetricSpec[] = [
   { key: 'startupMinMs', label: 'spawn → connection.open-ok ms (fastest)', better: 'lower', format: millis },
   { key: 'startupMaxMs', label: 'spawn → connection.open-ok ms (slowest)', better: 'lower', format: millis },
   { key: 'startupRssMb', label: 'broker RSS at first connection MB', better: 'lower', format: megabytes },
+  // management API with many queues (its RSS before is the row above, shared with idle connections and declare rate)
+  { key: 'apiCatchUpMs', label: 'API lists every queue and message after ms', better: 'lower', format: millis },
+  { key: 'rssWithQueuesMb', label: 'broker RSS with the queues MB', better: 'lower', format: megabytes },
+  ...requestTimeMetrics('firstPage'),
+  ...requestTimeMetrics('sortedPage'),
+  ...requestTimeMetrics('nameFilter'),
+  ...requestTimeMetrics('regexFilter'),
+  ...requestTimeMetrics('overview'),
+  ...requestTimeMetrics('allQueues'),
+  { key: 'allQueuesMb', label: 'GET /api/queues (all) response MB', better: 'lower', format: megabytesFine },
+  { key: 'requestsBrokerCpuCores', label: 'broker CPU during the requests', better: 'lower', format: cores },
+  { key: 'requestsPeakRssMb', label: 'broker peak RSS during the requests MB', better: 'lower', format: megabytes },
   // generator
   { key: 'producerCpuCores', label: 'producer procs CPU', better: 'lower', format: cores },
   { key: 'consumerCpuCores', label: 'consumer procs CPU', better: 'lower', format: cores },

@@ -12,6 +12,7 @@ import { findScenarios, scenarios as allScenarios } from './scenarios.js';
 import { runBacklog } from './backlog.js';
 import { runDeclareRate } from './declare-rate.js';
 import { runIdleConnections } from './idle-connections.js';
+import { runManagementApi } from './management-api.js';
 import { runRecovery } from './recovery.js';
 import { runStartup } from './startup.js';
 import type { RunSettings } from './run-context.js';
@@ -69,10 +70,13 @@ async function openTargets(options: CliOptions): Promise<Target[]> {
   const primary = options.nullBroker
     ? childBroker('null')
     : options.url
-      ? await externalBroker(options.url, options.pid)
+      ? await externalBroker(options.url, options.pid, { missing: 'the bench takes a management API URL only for --against (--against-management)' })
       : childBroker('warren');
   if (!options.against) return [primary];
-  const other = await externalBroker(options.against, options.againstPid);
+  const management = options.againstManagement
+    ? { url: options.againstManagement }
+    : { missing: 'no management API URL for it (give --against-management URL)' };
+  const other = await externalBroker(options.against, options.againstPid, management);
   if (other.label === primary.label) other.label = `${other.label} (against)`;
   return [primary, other];
 }
@@ -102,6 +106,12 @@ async function runOnce(scenario: Scenario, target: Target, round: number, index:
       case 'declare-rate':
         measurements = await runDeclareRate(plan, await target.prepare());
         break;
+      case 'management-api': {
+        const broker = await target.prepare({ management: true });
+        if (!broker.managementUrl) return { ...record, measurements: null, skipped: target.noManagementReason };
+        measurements = await runManagementApi(plan, broker);
+        break;
+      }
       case 'startup': {
         if (!target.cliLaunch) {
           return { ...record, measurements: null, skipped: 'the bench cold-starts only Warren, through its own command line' };

@@ -1,7 +1,7 @@
 // How a scenario is described. A scenario names itself and, given a namespace unique to one run,
 // returns a plan: the topology to declare and the load to put on it. A new kind of measurement
 // adds a plan kind and a runner for it (steady-flow.ts, backlog.ts, recovery.ts, idle-connections.ts,
-// declare-rate.ts, startup.ts).
+// declare-rate.ts, startup.ts, management-api.ts).
 
 export interface ExchangeSpec {
   name: string;
@@ -134,7 +134,36 @@ export interface StartupPlan {
   runs: number;
 }
 
-export type ScenarioPlan = SteadyFlowPlan | BacklogPlan | RecoveryPlan | IdleConnectionsPlan | DeclareRatePlan | StartupPlan;
+/**
+ * The management HTTP API on a broker with many queues: declare `queues` queues (pipelined as in a
+ * declare-rate plan), put a few messages in every `messagesEvery`-th one (so sorting by messages has
+ * something to sort), wait until the API shows them all, then time each of a fixed set of GET requests
+ * (see MANAGEMENT_REQUESTS in measurements.ts) `repetitions` times; then delete the queues. Needs the
+ * broker's management API: the bench starts Warren with it, another broker needs its URL.
+ */
+export interface ManagementApiPlan {
+  kind: 'management-api';
+  /** queue i is `${queuePrefix}${i}`, transient */
+  queuePrefix: string;
+  queues: number;
+  channels: number;
+  /** declares (or deletes) outstanding at once, across the channels */
+  inFlight: number;
+  /** queue i gets messages when i % messagesEvery === 0: 1 to maxMessagesPerQueue of them, in turn */
+  messagesEvery: number;
+  maxMessagesPerQueue: number;
+  /** timed runs of each request, after one untimed round */
+  repetitions: number;
+}
+
+export type ScenarioPlan =
+  | SteadyFlowPlan
+  | BacklogPlan
+  | RecoveryPlan
+  | IdleConnectionsPlan
+  | DeclareRatePlan
+  | StartupPlan
+  | ManagementApiPlan;
 export type PlanKind = ScenarioPlan['kind'];
 
 /** Settings from the command line that shape a plan. */

@@ -13,10 +13,17 @@ const TSX_LOADER = import.meta.resolve('tsx');
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
+export interface PrepareOptions {
+  /** the run uses the management API: a broker the bench starts serves it (BrokerEndpoint.managementUrl) */
+  management?: boolean;
+}
+
 export interface Target {
   label: string;
   /** a broker ready for the next run */
-  prepare(): Promise<BrokerEndpoint>;
+  prepare(options?: PrepareOptions): Promise<BrokerEndpoint>;
+  /** why prepare() gives no managementUrl for this broker, for a scenario that needs one to say why it skips */
+  noManagementReason: string;
   /** after a run: a child broker is stopped, so it takes no memory or CPU from the other broker's run */
   release(): Promise<void>;
   /**
@@ -66,12 +73,14 @@ export function childBroker(kind: BrokerKind): Target {
 
   const target: Target = {
     label: kind === 'warren' ? 'Warren' : 'null broker',
-    prepare: async () => {
+    prepare: async (options = {}) => {
       await stop();
-      child = new BrokerChild(kind, brokerLaunch(), { startTimeoutMs: START_TIMEOUT_MS });
-      const { url, pid } = await child.listening;
-      return { url, pid };
+      const management = kind === 'warren' && options.management === true;
+      child = new BrokerChild(kind, brokerLaunch(), { startTimeoutMs: START_TIMEOUT_MS, management });
+      const { url, pid, managementUrl } = await child.listening;
+      return managementUrl ? { url, pid, managementUrl } : { url, pid };
     },
+    noManagementReason: kind === 'null' ? 'the null broker has no management API' : 'Warren did not report a management URL',
     release: stop,
   };
   if (kind === 'warren') {
@@ -81,11 +90,16 @@ export function childBroker(kind: BrokerKind): Target {
   return target;
 }
 
-export async function externalBroker(url: string, pid: number | null): Promise<Target> {
-  const endpoint = { url, pid };
+/**
+ * `management`: the base URL of its management API (http://user:pass@host:port; guest/guest when the URL
+ * has no credentials), or why there is none.
+ */
+export async function externalBroker(url: string, pid: number | null, management: { url: string } | { missing: string }): Promise<Target> {
+  const endpoint: BrokerEndpoint = 'url' in management ? { url, pid, managementUrl: management.url } : { url, pid };
   return {
     label: await describeBroker(url),
     prepare: async () => endpoint,
+    noManagementReason: 'missing' in management ? management.missing : '',
     release: async () => {},
   };
 }

@@ -2,7 +2,7 @@
 // several requests are written on a channel before their replies arrive, which a broker answers in
 // order per channel. Each channel keeps a queue of the replies it expects, so a reply out of place
 // (or a channel.close from the broker) fails the run rather than being miscounted.
-import { ArgWriter, FRAME_METHOD, M, methodFrame } from '../../amqp/codec.js';
+import { ArgWriter, BASIC_CLASS, FRAME_BODY, FRAME_END, FRAME_HEADER, FRAME_METHOD, FRAME_OVERHEAD, M, methodFrame, writeFrameHeader } from '../../amqp/codec.js';
 import { RawConnection } from './raw-connection.js';
 
 const QUEUE_DURABLE = 0x02;
@@ -67,6 +67,21 @@ export class RawPipeline {
     this.send(channel, M.QUEUE_DELETE, new ArgWriter().u16(0).shortstr(queue).u8(0).toBuffer(), M.QUEUE_DELETE_OK);
   }
 
+  /**
+   * A transient message with no properties through the default exchange to `queue` (no reply; the
+   * body must fit one frame). A later roundTrip on the same channel is answered after it was routed.
+   */
+  publishTo(channel: number, queue: string, body: Buffer): void {
+    this.conn.send(methodFrame(channel, M.BASIC_PUBLISH, new ArgWriter().u16(0).shortstr('').shortstr(queue).u8(0).toBuffer()));
+    this.conn.send(contentFrame(FRAME_HEADER, channel, new ArgWriter().u16(BASIC_CLASS).u16(0).u64(body.length).u16(0).toBuffer()));
+    this.conn.send(contentFrame(FRAME_BODY, channel, body));
+  }
+
+  /** A request and its reply (basic.qos, which changes nothing here) when nothing is outstanding on the channel. */
+  async roundTrip(channel: number): Promise<void> {
+    await this.conn.request(channel, M.BASIC_QOS, new ArgWriter().u32(0).u16(0).u8(0).toBuffer(), M.BASIC_QOS_OK);
+  }
+
   /** One at a time, before or after pipelining (not while requests are outstanding on channel 1). */
   async declareExchange(exchange: string, type: string, durable: boolean): Promise<void> {
     const args = new ArgWriter()
@@ -91,6 +106,14 @@ export class RawPipeline {
     for (const waiting of this.expected) waiting.length = 0;
     this.onFailure(err);
   }
+}
+
+function contentFrame(type: number, channel: number, payload: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(FRAME_OVERHEAD + payload.length);
+  writeFrameHeader(frame, 0, type, channel, payload.length);
+  payload.copy(frame, 7);
+  frame[frame.length - 1] = FRAME_END;
+  return frame;
 }
 
 function describe(method: number): string {
