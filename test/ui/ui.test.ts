@@ -1,6 +1,8 @@
 // The web UI in a real headless Chromium (Debian's, driven by playwright-core): sign in, watch a queue
 // fill, get a message, replay a dead letter. The UI and the API it calls come from the management
-// listener that managementTarget() gives (an embedded Warren, or WARREN_TEST_MGMT_URL).
+// listener that managementTarget() gives (an embedded Warren, or WARREN_TEST_MGMT_URL). Another broker
+// (RabbitMQ) serves its own UI there, so against it Warren's built UI is served from a local proxy that
+// forwards /api to that broker: the same tests then show the UI works on RabbitMQ's API.
 //
 // Skipped, with the reason, when Chromium is not installed (`apt-get install chromium`) or the broker has
 // no management listener. The replay test is skipped when the broker answers 404/405 to POST …/replay:
@@ -12,23 +14,31 @@ import amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Browser, Page } from 'playwright-core';
 import { uniqueName } from '../helpers/broker.js';
+import { startUiProxy, uiIsBuilt, type UiProxy } from '../helpers/ui-proxy.js';
 import { managementTarget, type ManagementTarget } from '../helpers/management.js';
 
 const CHROMIUM = process.env.WARREN_TEST_CHROMIUM || '/usr/bin/chromium';
 /** RabbitMQ refreshes queue statistics every 5 s; the UI polls every 5 s too. */
 const STATS_WAIT_MS = 25_000;
 
-async function setUp(): Promise<{ target?: ManagementTarget; skip?: string }> {
+async function setUp(): Promise<{ target?: ManagementTarget; ui?: string; proxy?: UiProxy; skip?: string }> {
   if (!existsSync(CHROMIUM)) return { skip: `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)` };
   const target = await managementTarget();
   if (!target.base || target.base === 'undefined') {
     await target.close();
     return { skip: 'the broker has no management listener to serve the UI' };
   }
-  return { target };
+  const overview = (await (await target.request('GET', '/api/overview')).json()) as { product_name?: string };
+  if (overview.product_name === 'Warren') return { target, ui: target.base };
+  if (!uiIsBuilt()) {
+    await target.close();
+    return { skip: 'dist/ui is not built (npm run build:ui), and the broker under test does not serve it' };
+  }
+  const proxy = await startUiProxy(target.base);
+  return { target, ui: proxy.base, proxy };
 }
 
-const { target, skip } = await setUp();
+const { target, ui, proxy, skip } = await setUp();
 
 /** Polls `check` until it returns a value that is not undefined/false, or fails after `ms`. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = STATS_WAIT_MS): Promise<T> {
@@ -74,10 +84,11 @@ describe('web UI', { skip }, () => {
     await conn?.close().catch(() => {});
     await browser?.close();
     await target?.close();
+    await proxy?.close();
   });
 
   test('signs in with a broker user and shows the overview', async () => {
-    await page.goto(`${target!.base}/`);
+    await page.goto(`${ui}/`);
     await page.getByLabel('Username').fill('guest');
     await page.getByLabel('Password').fill('guest');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -88,7 +99,7 @@ describe('web UI', { skip }, () => {
   test('refuses a wrong password', async () => {
     const other = await browser.newPage();
     try {
-      await other.goto(`${target!.base}/`);
+      await other.goto(`${ui}/`);
       await other.getByLabel('Username').fill('guest');
       await other.getByLabel('Password').fill('not-the-password');
       await other.getByRole('button', { name: 'Sign in' }).click();
@@ -104,7 +115,7 @@ describe('web UI', { skip }, () => {
     await ch.assertQueue(fillQueue, { durable: false });
     for (let i = 1; i <= 25; i++) ch.sendToQueue(fillQueue, Buffer.from(JSON.stringify({ order: i, item: 'widget' })), { contentType: 'application/json' });
 
-    await page.goto(`${target!.base}/#/queues`);
+    await page.goto(`${ui}/#/queues`);
     await page.getByLabel('Filter by name').fill(fillQueue);
     const row = page.locator('tr', { has: page.getByRole('link', { name: fillQueue, exact: true }) });
     const ready = await eventually('the queue to show 25 ready messages', async () => (await row.locator('[data-col=ready]').innerText({ timeout: 1000 })).trim() === '25');
@@ -143,7 +154,7 @@ describe('web UI', { skip }, () => {
     ch.nack(got, false, false);
     await eventually('the dead letter', async () => (await ch.checkQueue(deadLetters)).messageCount === 1, 5000);
 
-    await page.goto(`${target!.base}/${queueHash(deadLetters)}`);
+    await page.goto(`${ui}/${queueHash(deadLetters)}`);
     await page.getByRole('heading', { name: deadLetters }).waitFor();
     await page.getByRole('tab', { name: 'Replay dead letters' }).click();
     // The button waits for the queue's statistics to count the message.

@@ -44,7 +44,8 @@ export function exchangeRoutes(api: Api): void {
     try {
       vh.declareExchange(name, type, false, durable, autoDelete, internal, args);
     } catch (err) {
-      if (err instanceof AmqpError && err.code === ReplyCode.CommandInvalid) throw badRequest(`invalid exchange type '${type}'`);
+      // the AMQP reply text without its code name, as RabbitMQ gives it
+      if (err instanceof AmqpError && err.code === ReplyCode.CommandInvalid) throw badRequest(err.text);
       throw err;
     }
     return existed ? noContent() : created();
