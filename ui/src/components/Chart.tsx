@@ -83,6 +83,17 @@ function options(
   };
 }
 
+/**
+ * With fewer than two samples uPlot widens the time axis to a day of its unit (years, for seconds):
+ * pad to the minute before the sample (or before now) with empty points.
+ */
+function plotted(data: ChartData): uPlot.AlignedData {
+  const n = data[0].length;
+  if (n >= 2) return data as uPlot.AlignedData;
+  const last = n === 1 ? data[0][0] : Date.now() / 1000;
+  return [[last - 60, last], ...data.slice(1).map((ys) => [null, n === 1 ? ys[0] : null])] as uPlot.AlignedData;
+}
+
 export function Chart({ lines, data, version, height = 190, formatValue, integer = false, emptyText = 'Collecting samples…' }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -92,7 +103,7 @@ export function Chart({ lines, data, version, height = 190, formatValue, integer
   // Built once per set of lines; data updates go through setData.
   useEffect(() => {
     const el = host.current!;
-    const chart = new uPlot(options(lines, Math.max(200, el.clientWidth), height, formatValue, integer, setHovered), data as uPlot.AlignedData, el);
+    const chart = new uPlot(options(lines, Math.max(200, el.clientWidth), height, formatValue, integer, setHovered), plotted(data), el);
     plot.current = chart;
     const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(200, el.clientWidth), height }));
     resize.observe(el);
@@ -104,7 +115,7 @@ export function Chart({ lines, data, version, height = 190, formatValue, integer
   }, [lines.map((l) => l.label).join('|'), height]);
 
   useEffect(() => {
-    plot.current?.setData(data as uPlot.AlignedData);
+    plot.current?.setData(plotted(data));
   }, [version]);
 
   const index = hovered ?? points - 1;
