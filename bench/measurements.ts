@@ -94,6 +94,13 @@ export interface StartupMeasurements {
   startupMaxMs: number;
   /** median over the runs, read right after the first connection opened */
   startupRssMb: number;
+  /**
+   * The floor the machine sets: median time from spawning a bare `node` that listens on a port to
+   * its first byte on a connection, measured in turns with the broker's runs.
+   */
+  nodeFloorMs: number;
+  /** median over the runs of (broker's time − the bare node's time in the same turn) */
+  startupOverFloorMs: number;
 }
 
 /**
@@ -215,6 +222,8 @@ export const METRICS: MetricSpec[] = [
   { key: 'startupMinMs', label: 'spawn → connection.open-ok ms (fastest)', better: 'lower', format: millis },
   { key: 'startupMaxMs', label: 'spawn → connection.open-ok ms (slowest)', better: 'lower', format: millis },
   { key: 'startupRssMb', label: 'broker RSS at first connection MB', better: 'lower', format: megabytes },
+  { key: 'nodeFloorMs', label: 'bare node: spawn → listening, first byte ms (median)', better: 'lower', format: millis },
+  { key: 'startupOverFloorMs', label: 'broker start beyond bare node ms (median)', better: 'lower', format: millis },
   // management API with many queues (its RSS before is the row above, shared with idle connections and declare rate)
   { key: 'apiCatchUpMs', label: 'API lists every queue and message after ms', better: 'lower', format: millis },
   { key: 'rssWithQueuesMb', label: 'broker RSS with the queues MB', better: 'lower', format: megabytes },

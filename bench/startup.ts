@@ -2,12 +2,14 @@
 // free port, and time from just before the spawn to the first connection.open-ok: the bench tries to
 // connect every 5 ms, and at once whenever the broker writes to stderr (its "ready" line), and each
 // accepted TCP connection goes through the AMQP handshake. The broker's RSS is read at that moment;
-// then it is stopped with SIGTERM. Repeated `plan.runs` times.
+// then it is stopped with SIGTERM. Repeated `plan.runs` times, each turn also timing a bare `node`
+// that only listens (spawn → first byte on a connection): the floor Node itself sets on this machine,
+// which moves by tens of milliseconds from hour to hour on a shared VM.
 // Polling every millisecond was tried: the poller's CPU then delayed the broker's start by 30-60 ms
 // on this 2-core machine; every 5 ms costs it nothing measurable.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrokerLaunch } from './broker-child.js';
@@ -26,18 +28,55 @@ const PAUSE_MS = 1000;
 export async function runStartup(plan: StartupPlan, launch: BrokerLaunch): Promise<StartupMeasurements> {
   const times: number[] = [];
   const rss: number[] = [];
+  const floors: number[] = [];
+  const over: number[] = [];
   for (let run = 0; run < plan.runs; run++) {
+    await sleep(PAUSE_MS);
+    const floor = await bareNodeOnce();
     await sleep(PAUSE_MS);
     const { ms, rssMb } = await startOnce(launch);
     times.push(ms);
     rss.push(rssMb);
+    floors.push(floor);
+    over.push(ms - floor);
   }
   return {
     startupMs: median(times),
     startupMinMs: Math.min(...times),
     startupMaxMs: Math.max(...times),
     startupRssMb: median(rss),
+    nodeFloorMs: median(floors),
+    startupOverFloorMs: median(over),
   };
+}
+
+/** A `node` that listens and writes one byte to each connection; polled like the broker. */
+const BARE_LISTENER = "require('node:net').createServer((s) => s.end('x')).listen(+process.argv[1], '127.0.0.1')";
+
+async function bareNodeOnce(): Promise<number> {
+  const port = await freePort();
+  const spawnedNs = process.hrtime.bigint();
+  const child = spawn(process.execPath, ['-e', BARE_LISTENER, String(port)], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    for (;;) {
+      if (elapsedMs(spawnedNs) > START_TIMEOUT_MS) throw new Error(`bare node did not listen within ${START_TIMEOUT_MS} ms`);
+      const answered = await new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('data', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+        socket.once('close', () => resolve(false));
+      });
+      if (answered) return elapsedMs(spawnedNs);
+      await sleep(RETRY_MS);
+    }
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
 }
 
 async function startOnce(launch: BrokerLaunch): Promise<{ ms: number; rssMb: number }> {

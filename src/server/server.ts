@@ -1,6 +1,6 @@
 // The AMQP listeners: plain TCP, and optionally TLS (amqps), each accepted socket handed to a Connection.
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer, type TlsOptions } from 'node:tls';
+import type { Server as TlsServer, TlsOptions } from 'node:tls';
 import type { AccessListener, Broker } from '../broker/broker.js';
 import { Connection, DEFAULT_LIMITS, serverProperties, type ConnectionContext, type ConnectionLimits } from './connection.js';
 import type { Logger } from './logger.js';
@@ -66,7 +66,8 @@ export class AmqpServer implements AlarmListener, AccessListener {
         rejectUnauthorized: (tls.verifyPeer ?? false) && (tls.failIfNoPeerCert ?? false),
         noDelay: true,
       };
-      this.tlsServer = createTlsServer(tlsOptions, (socket) => {
+      // node:tls (and node:crypto under it) is loaded only when TLS is configured: ~6 ms of start-up.
+      this.tlsServer = process.getBuiltinModule('node:tls').createServer(tlsOptions, (socket) => {
         if (tls.verifyPeer && !tlsOptions.rejectUnauthorized && socket.getPeerCertificate()?.raw && !socket.authorized) {
           log.info(`TLS client ${socket.remoteAddress} refused: ${socket.authorizationError}`);
           socket.destroy();

@@ -19,12 +19,17 @@
 // - Deleting a vhost or a user closes their connections: 320 "vhost 'V' is deleted" (or, as often,
 //   "vhost 'V' is down": two processes race to close them) / "user 'U' is deleted".
 // - exchange.delete of amq.*: 403 "deletion of system exchange …", before any permission check.
+// - guest (the default loopback_users) connecting through a non-loopback address: 403 "user 'guest'
+//   can only connect via localhost".
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { networkInterfaces } from 'node:os';
 import { AMQPClient } from '@cloudamqp/amqp-client';
 import type { Channel, ChannelModel } from 'amqplib';
 import { managementTarget, type ManagementTarget } from '../helpers/management.js';
 import { uniqueName } from '../helpers/broker.js';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+import { newUser } from '../../src/broker/users.js';
 import { amqpClientClose, closeQuietly, connect, connectionClosed, expectChannelError } from '../helpers/amqp-expect.js';
 
 let target: ManagementTarget;
@@ -87,6 +92,67 @@ describe('connecting', () => {
       [close.code, close.text],
       [403, 'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.'],
     );
+  });
+
+  // The machine's own non-loopback address reaches the broker through a real interface, so it is not
+  // localhost to the broker: guest (loopback_users' default) is refused there, other users are not.
+  // The shared embedded broker listens on 127.0.0.1 only, so an embedded run starts one on every interface.
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+  describe('guest from outside localhost', { skip: external ? false : 'this machine has no non-loopback IPv4 address' }, () => {
+    let own: RunningBroker | undefined;
+    let amqpUrl: string;
+    before(async () => {
+      if (target.embedded) {
+        own = await startBroker({ port: 0 });
+        own.broker.putUser(newUser(user, password, []));
+        own.broker.setPermission({ user, vhost: '/', configure: '.*', write: '.*', read: '.*' });
+        amqpUrl = own.url;
+      } else {
+        await ok(target.request('PUT', `/api/permissions/%2F/${enc(user)}`, { configure: '.*', write: '.*', read: '.*' }), 'grant');
+        amqpUrl = target.amqpUrl;
+      }
+    });
+    after(async () => {
+      if (own) await own.close();
+      else await target.request('DELETE', `/api/permissions/%2F/${enc(user)}`);
+    });
+    const via = (u: string, p: string) => {
+      const url = new URL(amqpUrl);
+      url.hostname = external!;
+      url.username = enc(u);
+      url.password = enc(p);
+      url.pathname = '/';
+      return url.href;
+    };
+
+    // An external broker's loopback_users is its own configuration (the reference sets it to none).
+    const embeddedOnly = process.env.WARREN_TEST_URL ? "the external broker's loopback_users setting is not known here" : false;
+
+    test("guest is refused with 403 \"user 'guest' can only connect via localhost\"", { skip: embeddedOnly }, async () => {
+      const close = await connectionRefusal(via('guest', 'guest'));
+      assert.deepEqual([close.code, close.text], [403, "ACCESS_REFUSED - user 'guest' can only connect via localhost"]);
+    });
+
+    test('another user with permissions connects from the same address', async () => {
+      const client = new AMQPClient(via(user, password));
+      await client.connect();
+      await client.close();
+    });
+
+    test('with loopback users set to none, guest connects from the same address', { skip: embeddedOnly }, async () => {
+      const open = await startBroker({ port: 0, loopbackUsers: [] });
+      try {
+        const url = new URL(open.url);
+        url.hostname = external!;
+        const client = new AMQPClient(url.href);
+        await client.connect();
+        await client.close();
+      } finally {
+        await open.close();
+      }
+    });
   });
 });
 
