@@ -219,7 +219,8 @@ async function startManagementFor(
     import('./management/rates.js'),
     import('./management/counters.js'),
   ]);
-  const rates = new RateSampler(() => managementCounters(broker, amqp), (options.statsIntervalSeconds ?? 5) * 1000);
+  // The broker's totals keep their history from the start, for the overview's charts.
+  const rates = new RateSampler(() => managementCounters(broker, amqp), (options.statsIntervalSeconds ?? 5) * 1000, [broker.stats]);
   const listeners: Listener[] = [{ protocol: 'amqp', ip_address: options.host ?? '::', port: amqpPort }];
   if (tlsPort !== undefined) listeners.push({ protocol: 'amqp/ssl', ip_address: options.tls?.host ?? options.host ?? '::', port: tlsPort });
   const ctx: ManagementContext = { broker, amqp, version: VERSION, nodeName: `warren@${hostname()}`, startedAt: Date.now(), rates, listeners, dataDir };

@@ -13,7 +13,13 @@ import type { ManagementContext } from './context.js';
 import { channelCounters, exchangeCounters, queueCounters } from './counters.js';
 import { stringOf } from '../amqp/field-table.js';
 import { tableToJson, type Json } from './json-fields.js';
-import type { Counters } from './rates.js';
+import type { Counters, HistoryRange } from './rates.js';
+
+/** The history a request asked for (`?lengths_age=…&msg_rates_age=…`), for single objects. */
+export interface Ranges {
+  lengths?: HistoryRange;
+  msgRates?: HistoryRange;
+}
 
 type Row = { [key: string]: Json };
 
@@ -32,21 +38,21 @@ const STAT_GROUPS: string[][] = [
 ];
 
 /** {field: n, field_details: {rate}} for the counter groups that have counted something. */
-export function messageStats(ctx: ManagementContext, key: object, counters: Counters): Row {
+export function messageStats(ctx: ManagementContext, key: object, counters: Counters, range?: HistoryRange): Row {
   const out: Row = {};
   for (const group of STAT_GROUPS) {
     if (!group.some((f) => (counters[f] ?? 0) !== 0)) continue;
     for (const field of group) {
       if (counters[field] === undefined) continue;
       out[field] = counters[field];
-      out[`${field}_details`] = { rate: ctx.rates.rate(key, field) };
+      out[`${field}_details`] = ctx.rates.details(key, field, range);
     }
   }
   return out;
 }
 
-function depth(ctx: ManagementContext, key: object, field: string, value: number): Row {
-  return { [field]: value, [`${field}_details`]: { rate: ctx.rates.rate(key, field) } };
+export function depth(ctx: ManagementContext, key: object, field: string, value: number, range?: HistoryRange): Row {
+  return { [field]: value, [`${field}_details`]: ctx.rates.details(key, field, range) };
 }
 
 /** Rough bytes a queue holds in memory: the bodies of its in-memory messages and their bookkeeping. */
@@ -79,7 +85,7 @@ function headTimestamp(q: Queue): number | null {
   return typeof ts === 'number' ? ts : null;
 }
 
-export function queueView(ctx: ManagementContext, q: Queue): Row {
+export function queueView(ctx: ManagementContext, q: Queue, ranges: Ranges = {}): Row {
   const counters = queueCounters(q);
   const sac = q.settings.singleActiveConsumer ? (q.consumers[0]?.tag ?? null) : null;
   const exclusiveConsumer = q.consumers.find((c) => c.exclusive)?.tag ?? null;
@@ -109,15 +115,15 @@ export function queueView(ctx: ManagementContext, q: Queue): Row {
     single_active_consumer_tag: sac,
     memory: queueMemory(q),
     head_message_timestamp: headTimestamp(q),
-    ...depth(ctx, q, 'messages', counters.messages),
-    ...depth(ctx, q, 'messages_ready', counters.messages_ready),
-    ...depth(ctx, q, 'messages_unacknowledged', counters.messages_unacknowledged),
+    ...depth(ctx, q, 'messages', counters.messages, ranges.lengths),
+    ...depth(ctx, q, 'messages_ready', counters.messages_ready, ranges.lengths),
+    ...depth(ctx, q, 'messages_unacknowledged', counters.messages_unacknowledged, ranges.lengths),
     message_bytes: q.readyBytes + q.unackedBytes,
     message_bytes_ready: q.readyBytes,
     message_bytes_unacknowledged: q.unackedBytes,
     messages_persistent: persistent.messages,
     message_bytes_persistent: persistent.bytes,
-    message_stats: messageStats(ctx, q, counters),
+    message_stats: messageStats(ctx, q, counters, ranges.msgRates),
   };
 }
 

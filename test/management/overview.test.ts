@@ -7,6 +7,7 @@ import { managementTarget, type ManagementTarget } from '../helpers/management.j
 import { S, assertShape, counters, hasShape } from './shape.js';
 import {
   Cleanup,
+  badRequest,
   amqpConnect,
   amqpPort,
   call,
@@ -162,6 +163,60 @@ describe('GET /api/overview', () => {
     } finally {
       await closeQuietly(conn);
     }
+  });
+
+  test('history: ?lengths_age/lengths_incr and msg_rates_age/msg_rates_incr add samples (newest first, on multiples of incr), avg and avg_rate', async () => {
+    const conn = await amqpConnect(t);
+    try {
+      // some traffic, so message_stats has something to sample
+      const ch = await conn.createChannel();
+      const { queue } = await ch.assertQueue('', { exclusive: true });
+      ch.sendToQueue(queue, Buffer.from('x'));
+      await ch.get(queue, { noAck: true });
+      const o = await poll(
+        () => get(t, '/api/overview?lengths_age=60&lengths_incr=5&msg_rates_age=60&msg_rates_incr=5'),
+        (b) => (b.queue_totals?.messages_details?.samples?.length ?? 0) > 0 && b.message_stats?.publish_details?.samples !== undefined,
+        'overview samples',
+      );
+      const details = o.queue_totals.messages_details;
+      assert.deepEqual(Object.keys(details).sort(), ['avg', 'avg_rate', 'rate', 'samples']);
+      assert.ok(details.samples.length <= 13, `at most 60/5 + 1 samples, got ${details.samples.length}`);
+      for (const [i, s] of details.samples.entries()) {
+        assert.deepEqual(Object.keys(s).sort(), ['sample', 'timestamp']);
+        assert.equal(typeof s.sample, 'number');
+        assert.equal(s.timestamp % 5000, 0, 'timestamps on multiples of incr');
+        if (i > 0) assert.equal(details.samples[i - 1].timestamp - s.timestamp, 5000, 'newest first, incr apart');
+      }
+      assert.ok(Math.abs(details.samples[0].timestamp - Date.now()) < 15_000, 'the newest sample is recent');
+      assertShape(o.message_stats.publish_details, { rate: S.number, samples: S.array, avg: S.number, avg_rate: S.number });
+      // Without the parameters: the rate only
+      const plain = await get(t, '/api/overview');
+      assert.deepEqual(Object.keys(plain.queue_totals.messages_details), ['rate']);
+    } finally {
+      await closeQuietly(conn);
+    }
+  });
+
+  test('history ranges: RabbitMQ\'s limits (age and incr above 0, at most 500 samples) are 400; a half or non-integer range is ignored', async () => {
+    for (const [age, incr] of [
+      [60, 0],
+      [0, 5],
+      [-5, 5],
+      [2505, 5],
+    ]) {
+      expectError(
+        await call(t, 'GET', `/api/overview?lengths_age=${age}&lengths_incr=${incr}`),
+        400,
+        badRequest(`Invalid range parameters: age ${age}, incr ${incr}`),
+        `age ${age}, incr ${incr}`,
+      );
+    }
+    for (const query of ['lengths_age=60', 'lengths_age=5.5&lengths_incr=5', 'lengths_age=abc&lengths_incr=5']) {
+      const o = await get(t, `/api/overview?${query}`);
+      assert.deepEqual(Object.keys(o.queue_totals.messages_details), ['rate'], query);
+    }
+    const most = await get(t, '/api/overview?lengths_age=2500&lengths_incr=5');
+    assert.ok(Array.isArray(most.queue_totals.messages_details.samples), '500 samples is allowed');
   });
 
   test("a management user (not monitoring) gets an overview without node, listeners or contexts", async () => {

@@ -664,6 +664,29 @@ describe('queue statistics', { concurrency: true }, () => {
     ch.nack(held, false, true);
   });
 
+  test("a queue's history: ?lengths_age&lengths_incr give its depth samples (newest first), the latest equal to its depth", async () => {
+    const name = await newQueue('q.history');
+    const conn = await amqpConnect(t);
+    try {
+      const ch = await conn.createConfirmChannel();
+      for (let i = 0; i < 3; i++) ch.sendToQueue(name, Buffer.from(`m${i}`));
+      await ch.waitForConfirms();
+      // A broker may start keeping a queue's history when first asked: ask until the samples show the 3.
+      const q = await poll(
+        () => get(t, `${qpath(name)}?lengths_age=30&lengths_incr=5&msg_rates_age=30&msg_rates_incr=5`),
+        (b) => b.messages_details?.samples?.[0]?.sample === 3 && b.message_stats?.publish_details?.samples?.[0]?.sample === 3,
+        'queue depth samples',
+        30_000,
+        1000,
+      );
+      assertShape(q.messages_details, { rate: S.number, samples: S.array, avg: S.number, avg_rate: S.number });
+      assertShape(q.messages_ready_details, { rate: S.number, samples: S.array, avg: S.number, avg_rate: S.number });
+      for (const s of q.messages_details.samples) assert.equal(s.timestamp % 5000, 0);
+    } finally {
+      await closeQuietly(conn);
+    }
+  });
+
   test('queue statistics eventually carry message_bytes and message_stats for HTTP-published messages too', async () => {
     const name = await newQueue('q.http-stats');
     await publishStrings(name, ['abc', 'de']);

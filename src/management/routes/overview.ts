@@ -9,6 +9,7 @@ import { churnCounters, globalCounters } from '../counters.js';
 import { badRequest, notFound } from '../http-error.js';
 import type { Json } from '../json-fields.js';
 import { vhostOf } from '../lookup.js';
+import { rangesOf } from '../ranges.js';
 import { messageStats } from '../views.js';
 
 const EXCHANGE_TYPES = [
@@ -63,7 +64,8 @@ export function overviewRoutes(api: Api): void {
     }
     const counters = globalCounters(broker.stats, broker);
     const churn = churnCounters(broker, ctx.amqp);
-    const rate = (f: string) => ({ rate: ctx.rates.rate(broker.stats, f) });
+    const ranges = rangesOf(call);
+    const lengths = (f: string) => ctx.rates.details(broker.stats, f, ranges.lengths);
     const churnRates: Record<string, Json> = {};
     for (const [field, value] of Object.entries(churn)) {
       churnRates[field] = value;
@@ -81,15 +83,15 @@ export function overviewRoutes(api: Api): void {
       erlang_full_version: `Node.js ${process.version}`,
       disable_stats: false,
       enable_queue_totals: false,
-      message_stats: messageStats(ctx, broker.stats, counters),
+      message_stats: messageStats(ctx, broker.stats, counters, ranges.msgRates),
       churn_rates: churnRates,
       queue_totals: {
         messages: counters.messages,
-        messages_details: rate('messages'),
+        messages_details: lengths('messages'),
         messages_ready: counters.messages_ready,
-        messages_ready_details: rate('messages_ready'),
+        messages_ready_details: lengths('messages_ready'),
         messages_unacknowledged: counters.messages_unacknowledged,
-        messages_unacknowledged_details: rate('messages_unacknowledged'),
+        messages_unacknowledged_details: lengths('messages_unacknowledged'),
       },
       object_totals: { channels, connections, consumers, exchanges, queues },
       statistics_db_event_queue: 0,

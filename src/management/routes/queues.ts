@@ -11,6 +11,7 @@ import { badRequest, notFoundNamed, withReplyCode } from '../http-error.js';
 import { argumentsFromJson, propertiesToJson } from '../json-fields.js';
 import { exchangeOf, flag, queueOf, requirePermission, vhostOf, vhostsOf } from '../lookup.js';
 import { listResponse } from '../paging.js';
+import { rangesOf } from '../ranges.js';
 import { bindingView, consumerView, defaultBindingView, queueView } from '../views.js';
 
 export function queueRoutes(api: Api): void {
@@ -24,7 +25,7 @@ export function queueRoutes(api: Api): void {
 
   api.get('/api/queues/:vhost/:name', 'management', (call) => {
     const q = queueOf(vhostOf(api, call), call.params.name);
-    return { ...queueView(ctx, q), consumer_details: consumerDetails(api, q), incoming: [], deliveries: [] };
+    return { ...queueView(ctx, q, rangesOf(call)), consumer_details: consumerDetails(api, q), incoming: [], deliveries: [] };
   });
 
   api.put('/api/queues/:vhost/:name', 'management', (call) => {
