@@ -19,6 +19,7 @@ import {
   ok,
   poll,
   seg,
+  sleep,
   uniq,
 } from './support.js';
 
@@ -205,6 +206,37 @@ describe('PUT / DELETE /api/exchanges/{vhost}/{name}', () => {
 });
 
 describe('POST /api/exchanges/{vhost}/{name}/publish', () => {
+  test("counts in the overview's message_stats like a mandatory AMQP publish (publish; return_unroutable when nothing routed)", async () => {
+    const stats = async () => ((await get(t, '/api/overview')).message_stats ?? {}) as { publish?: number; return_unroutable?: number };
+    // RabbitMQ's figures lag up to 5 s: let them settle before taking the baseline
+    let before = await stats();
+    await sleep(t.embedded ? 0 : 5500);
+    await poll(
+      async () => {
+        const now = await stats();
+        const settled = now.publish === before.publish && now.return_unroutable === before.return_unroutable;
+        before = now;
+        return settled;
+      },
+      (settled) => settled,
+      'overview statistics settling',
+      30_000,
+      5500,
+    );
+    const q = await newQueue('x.pub.count');
+    for (let i = 0; i < 3; i++) {
+      await ok(t, 'POST', `${xpath('amq.default')}/publish`, { properties: {}, routing_key: q, payload: 'n', payload_encoding: 'string' });
+    }
+    await ok(t, 'POST', `${xpath('amq.direct')}/publish`, { properties: {}, routing_key: uniq('unbound'), payload: 'n', payload_encoding: 'string' });
+    await poll(
+      stats,
+      (now) => (now.publish ?? 0) >= (before.publish ?? 0) + 4 && (now.return_unroutable ?? 0) >= (before.return_unroutable ?? 0) + 1,
+      'HTTP publishes counted in the overview',
+      30_000,
+      500,
+    );
+  });
+
   test('answers {"routed": true} when a queue got the message and {"routed": false} when none did', async () => {
     const q = await newQueue('x.pub.q');
     const r = await call(t, 'POST', `${xpath('amq.default')}/publish`, {

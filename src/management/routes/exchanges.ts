@@ -82,7 +82,15 @@ export function exchangeRoutes(api: Api): void {
     if (x.internal) throw withReplyCode(accessRefusedAmqp(`cannot publish to internal ${vh.describeExchange(x.name)}`));
     const msg = new Message(x.name, key, encodeProperties(props), payload);
     const queues = vh.route(x, key, msg);
-    if (queues.length > 0) vh.enqueueRouted(queues, msg);
+    // Counted like an AMQP publish: RabbitMQ publishes over an internal channel with mandatory set (the
+    // return is how it learns routed: false), so an unroutable one counts as returned, not dropped.
+    vh.stats.received++;
+    if (queues.length > 0) {
+      vh.stats.routed++;
+      vh.enqueueRouted(queues, msg);
+    } else {
+      vh.stats.unroutableReturned++;
+    }
     return { routed: queues.length > 0 };
   });
 
