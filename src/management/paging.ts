@@ -21,10 +21,18 @@ type Row = { [key: string]: Json };
 
 /**
  * items: the objects the caller may see; view renders one; nameOf avoids rendering to filter.
- * Sorting by name (or vhost then name, the default) also happens before rendering, so a page of a
- * long list renders only that page.
+ * Sorting by name (or vhost then name, the default), or by a field sortField can read, also happens
+ * before rendering, so a page of a long list renders only that page.
  */
-export function listResponse<T>(query: ListQuery, items: T[], view: (t: T) => Row, nameOf: (t: T) => string, vhostOf?: (t: T) => string): Json {
+export function listResponse<T>(
+  query: ListQuery,
+  items: T[],
+  view: (t: T) => Row,
+  nameOf: (t: T) => string,
+  vhostOf?: (t: T) => string,
+  /** For a sort field that can be read without rendering the view, a reader of it; else undefined. */
+  sortField?: (key: string) => ((t: T) => Json) | undefined,
+): Json {
   let list = items;
   const paged = query.page !== undefined;
   const total = list.length;
@@ -62,6 +70,15 @@ export function listResponse<T>(query: ListQuery, items: T[], view: (t: T) => Ro
     const byName = (a: T, b: T) => compare(nameOf(a), nameOf(b));
     const cmp = sortKey === '' && vhostOf ? (a: T, b: T) => compare(vhostOf(a), vhostOf(b)) || byName(a, b) : byName;
     list = [...list].sort(reverse ? (a, b) => cmp(b, a) : cmp);
+  } else if (sortField?.(sortKey)) {
+    // the same order as sorting the rendered rows, without rendering them
+    const read = sortField(sortKey)!;
+    const keyed = list.map((t) => ({ t, k: read(t) }));
+    keyed.sort((a, b) => {
+      const c = compareJson(a.k, b.k);
+      return reverse ? -c : c;
+    });
+    list = keyed.map((x) => x.t);
   } else {
     const path = sortKey.split('.');
     rows = list.map(view);

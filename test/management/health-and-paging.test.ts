@@ -17,6 +17,7 @@ import {
   get,
   httpPort,
   ok,
+  poll,
   rawCall,
   seg,
   uniq,
@@ -184,6 +185,28 @@ describe('list paging, filtering, sorting and columns', () => {
     assert.deepEqual(itemNames(r.body), [names[4], names[3]]);
     const p2 = await list(`page=2&page_size=2&name=${encodeURIComponent(prefix)}&sort=name&sort_reverse=true`);
     assert.deepEqual(itemNames(p2.body), [names[2], names[1]]);
+  });
+
+  test('sort by a number (messages), both ways, paged; by a nested field (arguments.x-max-length), missing values first', async () => {
+    // depths 3, 0, 4, 1, 2 for q1..q5, published through the API
+    const depths = [3, 0, 4, 1, 2];
+    for (const [i, name] of names.entries()) {
+      for (let n = 0; n < depths[i]!; n++) {
+        await ok(t, 'POST', `/api/exchanges/${ROOT}/amq.default/publish`, { properties: {}, routing_key: name, payload: 'm', payload_encoding: 'string' });
+      }
+    }
+    const byDepth = await poll(
+      () => list(`page=1&page_size=5&name=${encodeURIComponent(prefix)}&sort=messages&sort_reverse=true`),
+      (r: { status: number; body: any }) => r.status === 200 && r.body.items.every((q: { name: string; messages?: number }) => q.messages === depths[names.indexOf(q.name)]),
+      'queue depths in the list',
+    );
+    assert.deepEqual(itemNames(byDepth.body), [names[2], names[0], names[4], names[3], names[1]]);
+    const ascending = await list(`page=2&page_size=2&name=${encodeURIComponent(prefix)}&sort=messages`);
+    assert.deepEqual(itemNames(ascending.body), [names[4], names[0]]);
+    // only q1 has x-max-length: sorted last ascending (missing first), first when reversed
+    const nested = await list(`page=1&page_size=5&name=${encodeURIComponent(prefix)}&sort=arguments.x-max-length&sort_reverse=true`);
+    assert.equal(itemNames(nested.body)[0], names[0]);
+    for (const name of names) await ok(t, 'DELETE', `/api/queues/${ROOT}/${seg(name)}/contents`, undefined, 204);
   });
 
   test('name is a case-insensitive substring match; with use_regex=true a regular expression', async () => {

@@ -12,13 +12,13 @@ import { argumentsFromJson, propertiesToJson } from '../json-fields.js';
 import { exchangeOf, flag, queueOf, requirePermission, vhostOf, vhostsOf } from '../lookup.js';
 import { listResponse } from '../paging.js';
 import { rangesOf } from '../ranges.js';
-import { bindingView, consumerView, defaultBindingView, queueView } from '../views.js';
+import { bindingView, consumerView, defaultBindingView, queueSortField, queueView } from '../views.js';
 
 export function queueRoutes(api: Api): void {
   const ctx = api.ctx;
   const list = (call: Call) => {
     const queues = vhostsOf(api, call).flatMap((vh) => [...vh.queues.values()]);
-    return listResponse(call.query, queues, (q) => queueView(ctx, q), (q) => q.name, (q) => q.vhost);
+    return listResponse(call.query, queues, (q) => queueView(ctx, q), (q) => q.name, (q) => q.vhost, queueSortField);
   };
   api.get('/api/queues', 'management', list);
   api.get('/api/queues/:vhost', 'management', list);
