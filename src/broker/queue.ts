@@ -95,6 +95,13 @@ export class Queue {
 
   /** Counters for the management API's message_stats. */
   readonly stats = new QueueStats();
+  /**
+   * Consumer utilisation (RabbitMQ's consumer_capacity): while messages wait and every consumer is at
+   * its prefetch limit the queue cannot deliver; those spans are summed here, in milliseconds. Set when
+   * dispatch stops for want of credit, so the hot path pays only on a change.
+   */
+  private blockedSince = 0;
+  private blockedMs = 0;
 
   constructor(
     readonly owner: QueueOwner,
@@ -300,8 +307,33 @@ export class Queue {
     } finally {
       this.dispatching = false;
     }
+    const blocked = this.ready.length > 0 && this.consumers.length > 0;
+    if (blocked !== (this.blockedSince !== 0)) this.markBlocked(blocked);
     if (this.inFlow && this.ready.length < FLOW_LOW) this.releaseFlow();
     this.headChanged();
+  }
+
+  private markBlocked(blocked: boolean): void {
+    const now = performance.now();
+    if (blocked) {
+      this.blockedSince = now;
+    } else {
+      this.blockedMs += now - this.blockedSince;
+      this.blockedSince = 0;
+    }
+  }
+
+  /**
+   * Milliseconds so far in which messages waited while every consumer was at its limit. A span still
+   * open counts up to now, unless what blocked has gone without a dispatch (a get took the last message).
+   */
+  consumersBlockedMs(): number {
+    if (this.blockedSince === 0) return this.blockedMs;
+    if (this.ready.length === 0 || this.consumers.length === 0) {
+      this.markBlocked(false);
+      return this.blockedMs;
+    }
+    return this.blockedMs + (performance.now() - this.blockedSince);
   }
 
   /** A new head may expire: make sure it is expired now or a timer is set for it. */

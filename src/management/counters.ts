@@ -20,6 +20,8 @@ export function queueCounters(q: Queue): Counters {
     messages: q.messageCount + q.unackedCount,
     messages_ready: q.messageCount,
     messages_unacknowledged: q.unackedCount,
+    // not a message_stats field: its rate (ms per s) gives consumer utilisation
+    consumers_blocked_ms: q.consumersBlockedMs(),
   };
 }
 

@@ -55,6 +55,11 @@ export function depth(ctx: ManagementContext, key: object, field: string, value:
   return { [field]: value, [`${field}_details`]: ctx.rates.details(key, field, range) };
 }
 
+/** From milliseconds blocked per second to a fraction of the time able to deliver, in [0, 1]. */
+function consumerCapacity(blockedMsPerSecond: number): number {
+  return Math.round(Math.min(1, Math.max(0, 1 - blockedMsPerSecond / 1000)) * 100) / 100;
+}
+
 /** Rough bytes a queue holds in memory: the bodies of its in-memory messages and their bookkeeping. */
 function queueMemory(q: Queue): number {
   const PER_MESSAGE = 160;
@@ -90,9 +95,9 @@ export function queueView(ctx: ManagementContext, q: Queue, ranges: Ranges = {})
   const sac = q.settings.singleActiveConsumer ? (q.consumers[0]?.tag ?? null) : null;
   const exclusiveConsumer = q.consumers.find((c) => c.exclusive)?.tag ?? null;
   const persistent = persistentFigures(q);
-  // Warren does not measure how often consumers could not take a message; with consumers attached it
-  // delivers whenever one has credit, which RabbitMQ reports as full capacity.
-  const capacity = q.consumerCount > 0 ? 1 : 0;
+  // The share of the last sampling interval in which the queue could deliver at once: not when messages
+  // waited and every consumer was at its prefetch limit. No consumers: 0, as RabbitMQ.
+  const capacity = q.consumerCount > 0 ? consumerCapacity(ctx.rates.rate(q, 'consumers_blocked_ms')) : 0;
   const quorum = q.settings.quorum;
   return {
     name: q.name,

@@ -664,6 +664,29 @@ describe('queue statistics', { concurrency: true }, () => {
     ch.nack(held, false, true);
   });
 
+  test('consumer_capacity and consumer_utilisation fall below 1 while every consumer is at its prefetch limit with messages waiting', async () => {
+    const name = await newQueue('q.capacity');
+    const conn = await amqpConnect(t);
+    try {
+      const ch = await conn.createChannel();
+      for (let i = 0; i < 10; i++) ch.sendToQueue(name, Buffer.from('m'));
+      await ch.prefetch(1);
+      await ch.consume(name, () => {}); // never acks: one unacked, nine waiting
+      const q = await poll(
+        () => get(t, qpath(name)),
+        (b) => b.consumers === 1 && b.messages_ready === 9 && typeof b.consumer_capacity === 'number' && b.consumer_capacity < 0.9,
+        'consumer_capacity below 0.9',
+        30_000,
+        500,
+      );
+      // Warren measures the last interval (0 when blocked throughout); RabbitMQ keeps a moving average
+      // updated when consumers change state, which stays between 0 and 1 here.
+      assert.ok(q.consumer_utilisation < 0.9, `consumer_utilisation ${q.consumer_utilisation}`);
+    } finally {
+      await closeQuietly(conn);
+    }
+  });
+
   test("a queue's history: ?lengths_age&lengths_incr give its depth samples (newest first), the latest equal to its depth", async () => {
     const name = await newQueue('q.history');
     const conn = await amqpConnect(t);
