@@ -173,4 +173,57 @@ describe('web UI', { skip }, () => {
     assert.equal(back.content.toString(), body);
     assert.equal((await ch.checkQueue(deadLetters)).messageCount, 0);
   });
+  test("an exchange's page draws its routes to the bound queues, with the binding keys", async () => {
+    const exchange = uniqueName('ui.routes');
+    const [a, b] = [uniqueName('ui.routes.a'), uniqueName('ui.routes.b')];
+    exchanges.push(exchange);
+    queues.push(a, b);
+    await ch.assertExchange(exchange, 'topic', { durable: false });
+    for (const q of [a, b]) await ch.assertQueue(q, { durable: false });
+    await ch.bindQueue(a, exchange, 'order.*');
+    await ch.bindQueue(b, exchange, 'order.created');
+
+    await page.goto(`${ui}/#/exchanges/%2F/${encodeURIComponent(exchange)}`);
+    await page.getByRole('heading', { name: exchange }).waitFor();
+    const graph = page.getByRole('img', { name: 'Routing graph' });
+    await graph.waitFor();
+    const text = await graph.textContent();
+    for (const shown of [a, b, 'order.*', 'order.created']) assert.ok(text?.includes(shown), `the graph shows ${shown}: ${text}`);
+  });
+
+  test('admin: adds a user with a tag, who can then sign in; deletes it', async () => {
+    const name = uniqueName('ui.user');
+    try {
+      await page.goto(`${ui}/#/admin/users`);
+      await page.getByRole('button', { name: 'Add user' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Add user' });
+      await dialog.getByLabel('Username').fill(name);
+      await dialog.getByLabel('Password').fill('ui-secret');
+      await dialog.getByRole('button', { name: 'management', exact: true }).click();
+      await dialog.getByRole('button', { name: 'Add user', exact: true }).click();
+      await page.locator('tr', { hasText: name }).waitFor();
+      const user = (await (await target!.request('GET', `/api/users/${encodeURIComponent(name)}`)).json()) as { tags: string[] | string };
+      assert.deepEqual([user.tags].flat().join(','), 'management');
+
+      // the new user signs in (a separate browser context has its own session)
+      const context = await browser.newContext();
+      try {
+        const other = await context.newPage();
+        await other.goto(`${ui}/`);
+        await other.getByLabel('Username').fill(name);
+        await other.getByLabel('Password').fill('ui-secret');
+        await other.getByRole('button', { name: 'Sign in' }).click();
+        await other.getByRole('heading', { name: 'Overview' }).waitFor();
+      } finally {
+        await context.close();
+      }
+
+      await page.locator('tr', { hasText: name }).getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('button', { name: 'Delete user' }).click();
+      await page.locator('tr', { hasText: name }).waitFor({ state: 'detached' });
+      assert.equal((await target!.request('GET', `/api/users/${encodeURIComponent(name)}`)).status, 404);
+    } finally {
+      await target!.request('DELETE', `/api/users/${encodeURIComponent(name)}`);
+    }
+  });
 });
