@@ -27,6 +27,7 @@ export interface ManagementServer {
   close(): Promise<void>;
 }
 
+/** Bodies above this are refused (RabbitMQ 3.10's limit measured ~8 MB; definitions of big brokers need more). */
 const MAX_BODY = 64 * 1024 * 1024;
 
 export async function startManagement(ctx: ManagementContext, options: ManagementOptions): Promise<ManagementServer> {
@@ -42,6 +43,8 @@ export async function startManagement(ctx: ManagementContext, options: Managemen
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof HttpError) return sendError(reply, err);
     const status = (err as { statusCode?: number }).statusCode;
+    // RabbitMQ answers an oversized body with 400 and this reason, not 413.
+    if (status === 413) return sendError(reply, new HttpError(400, 'bad_request', 'Exceeded HTTP request body size limit'));
     if (status !== undefined && status < 500) return sendError(reply, new HttpError(status, 'bad_request', (err as Error).message));
     sendError(reply, err);
   });
