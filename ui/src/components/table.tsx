@@ -1,5 +1,6 @@
 // Pieces of the data tables: sortable headers, the pager and the filter box.
 import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
 
 export interface SortState {
   key: string;
@@ -122,4 +123,55 @@ export function pageRows<T>(rows: T[], page: number, pageSize: number): { rows: 
   const pageCount = Math.max(1, Math.ceil(rows.length / pageSize));
   const current = Math.min(page, pageCount);
   return { rows: rows.slice((current - 1) * pageSize, current * pageSize), pageCount, page: current };
+}
+
+/**
+ * A listing the API gives whole, filtered, sorted and paged in the browser: the state, the rows of the
+ * current page, and the props for the filter box, the sortable headers and the pager. Any change of
+ * filter, sort or page size goes back to page 1.
+ */
+export function useBrowserListing<T>(
+  data: T[] | undefined,
+  /** whether a row matches the lower-cased, trimmed filter text (never called with '') */
+  matches: (row: T, needle: string) => boolean,
+  sortValue: (row: T, key: string) => unknown,
+) {
+  const [filter, setFilter] = useState('');
+  const [sort, setSort] = useState<SortState>({ key: 'name', reverse: false });
+  const [page, setPage] = useState(1);
+  const [pageSize, setPageSize] = useState(50);
+  const needle = filter.trim().toLowerCase();
+  const all = data ?? [];
+  const filtered = needle ? all.filter((row) => matches(row, needle)) : all;
+  const shown = pageRows(sortRows(filtered, sort, sortValue), page, pageSize);
+  return {
+    filter,
+    needle,
+    rows: shown.rows,
+    /** back to the first page, for filters kept outside the listing */
+    firstPage: () => setPage(1),
+    filterProps: { value: filter, onInput: (v: string) => (setFilter(v), setPage(1)) },
+    sortProps: { sort, onSort: (s: SortState) => (setSort(s), setPage(1)) },
+    pagerProps: {
+      page: shown.page,
+      pageCount: shown.pageCount,
+      pageSize,
+      shown: shown.rows.length,
+      total: filtered.length,
+      unfiltered: all.length,
+      onPage: setPage,
+      onPageSize: (size: number) => (setPageSize(size), setPage(1)),
+    } satisfies PagerProps,
+  };
+}
+
+/** The one row of an empty table body, saying why it is empty. */
+export function EmptyRow({ colSpan, children }: { colSpan: number; children: ComponentChildren }) {
+  return (
+    <tr>
+      <td colSpan={colSpan} class="empty">
+        {children}
+      </td>
+    </tr>
+  );
 }

@@ -1,8 +1,7 @@
 // Channels of every connection: mode, prefetch, unacknowledged messages and rates.
-import { useState } from 'preact/hooks';
 import { channels as fetchChannels, connections as fetchConnections } from '../api/endpoints';
 import type { Channel } from '../api/types';
-import { FilterBox, Pager, SortHeader, pageRows, sortRows, type SortState } from '../components/table';
+import { EmptyRow, FilterBox, Pager, SortHeader, useBrowserListing } from '../components/table';
 import { Badge, ErrorBox, Loading, PageHeader } from '../components/ui';
 import { count, rate } from '../lib/format';
 import { usePoll } from '../lib/poll';
@@ -21,21 +20,14 @@ export function ChannelsPage() {
   // Connection names as clients gave them, to say whose channel each is.
   const { data: connections } = usePoll((signal) => fetchConnections(vhost, signal), [vhost], 30_000);
   const clientName = new Map((connections ?? []).map((c) => [c.name, c.user_provided_name ?? c.client_properties?.connection_name]));
-  const [filter, setFilter] = useState('');
-  const [sort, setSort] = useState<SortState>({ key: 'name', reverse: false });
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(50);
-
-  const needle = filter.trim().toLowerCase();
-  const filtered = (data ?? []).filter((c) => !needle || [c.name, c.user].some((v) => v?.toLowerCase().includes(needle)));
-  const shown = pageRows(sortRows(filtered, sort, sortValue), page, pageSize);
-  const sortProps = { sort, onSort: (s: SortState) => (setSort(s), setPage(1)) };
+  const listing = useBrowserListing(data, (c, needle) => [c.name, c.user].some((v) => v?.toLowerCase().includes(needle)), sortValue);
+  const { sortProps } = listing;
 
   return (
     <div class="page">
       <PageHeader title="Channels" subtitle={vhost === null ? 'All virtual hosts' : `Virtual host ${vhost}`} />
       <div class="toolbar">
-        <FilterBox value={filter} onInput={(v) => (setFilter(v), setPage(1))} placeholder="Filter by name or user" />
+        <FilterBox {...listing.filterProps} placeholder="Filter by name or user" />
       </div>
       <ErrorBox error={error} />
       <div class="card card-flush">
@@ -60,7 +52,7 @@ export function ChannelsPage() {
               </tr>
             </thead>
             <tbody>
-              {shown.rows.map((c) => (
+              {listing.rows.map((c) => (
                 <tr>
                   <td>
                     {clientName.get(c.connection_details?.name ?? '') ? (
@@ -95,28 +87,11 @@ export function ChannelsPage() {
                   <td class="num">{rate(detailRateOf(c.message_stats, 'ack'))}</td>
                 </tr>
               ))}
-              {shown.rows.length === 0 && (
-                <tr>
-                  <td colSpan={12} class="empty">
-                    {needle ? 'No channel matches.' : 'No channels are open.'}
-                  </td>
-                </tr>
-              )}
+              {listing.rows.length === 0 && <EmptyRow colSpan={12}>{listing.needle ? 'No channel matches.' : 'No channels are open.'}</EmptyRow>}
             </tbody>
           </table>
         )}
-        {data && (
-          <Pager
-            page={shown.page}
-            pageCount={shown.pageCount}
-            pageSize={pageSize}
-            shown={shown.rows.length}
-            total={filtered.length}
-            unfiltered={data.length}
-            onPage={setPage}
-            onPageSize={(size) => (setPageSize(size), setPage(1))}
-          />
-        )}
+        {data && <Pager {...listing.pagerProps} />}
       </div>
     </div>
   );

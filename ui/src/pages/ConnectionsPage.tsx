@@ -5,7 +5,7 @@ import type { Connection } from '../api/types';
 import { Field, TextInput } from '../components/form';
 import { Modal } from '../components/Modal';
 import { notify, notifyError } from '../components/notify';
-import { FilterBox, Pager, SortHeader, pageRows, sortRows, type SortState } from '../components/table';
+import { EmptyRow, FilterBox, Pager, SortHeader, useBrowserListing } from '../components/table';
 import { Badge, ErrorBox, Loading, PageHeader } from '../components/ui';
 import { ago, bytes, count } from '../lib/format';
 import { usePoll } from '../lib/poll';
@@ -71,24 +71,19 @@ function CloseDialog({ connection, onClose, onClosed }: { connection: Connection
 export function ConnectionsPage() {
   const vhost = useStore(selectedVhost);
   const { data, error, refresh } = usePoll((signal) => fetchConnections(vhost, signal), [vhost]);
-  const [filter, setFilter] = useState('');
-  const [sort, setSort] = useState<SortState>({ key: 'name', reverse: false });
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(50);
   const [closing, setClosing] = useState<Connection | null>(null);
-
-  const needle = filter.trim().toLowerCase();
-  const filtered = (data ?? []).filter(
-    (c) => !needle || [c.name, c.user_provided_name, c.user, c.client_properties?.product].some((v) => v?.toLowerCase().includes(needle)),
+  const listing = useBrowserListing(
+    data,
+    (c, needle) => [c.name, c.user_provided_name, c.user, c.client_properties?.product].some((v) => v?.toLowerCase().includes(needle)),
+    sortValue,
   );
-  const shown = pageRows(sortRows(filtered, sort, sortValue), page, pageSize);
-  const sortProps = { sort, onSort: (s: SortState) => (setSort(s), setPage(1)) };
+  const { sortProps } = listing;
 
   return (
     <div class="page">
       <PageHeader title="Connections" subtitle={vhost === null ? 'All virtual hosts' : `Virtual host ${vhost}`} />
       <div class="toolbar">
-        <FilterBox value={filter} onInput={(v) => (setFilter(v), setPage(1))} placeholder="Filter by name, user or client" />
+        <FilterBox {...listing.filterProps} placeholder="Filter by name, user or client" />
       </div>
       <ErrorBox error={error} />
       <div class="card card-flush">
@@ -111,7 +106,7 @@ export function ConnectionsPage() {
               </tr>
             </thead>
             <tbody>
-              {shown.rows.map((c) => (
+              {listing.rows.map((c) => (
                 <tr>
                   <td>
                     <div class="strong">{displayName(c)}</div>
@@ -145,28 +140,11 @@ export function ConnectionsPage() {
                   </td>
                 </tr>
               ))}
-              {shown.rows.length === 0 && (
-                <tr>
-                  <td colSpan={10} class="empty">
-                    {needle ? 'No connection matches.' : 'No client is connected.'}
-                  </td>
-                </tr>
-              )}
+              {listing.rows.length === 0 && <EmptyRow colSpan={10}>{listing.needle ? 'No connection matches.' : 'No client is connected.'}</EmptyRow>}
             </tbody>
           </table>
         )}
-        {data && (
-          <Pager
-            page={shown.page}
-            pageCount={shown.pageCount}
-            pageSize={pageSize}
-            shown={shown.rows.length}
-            total={filtered.length}
-            unfiltered={data.length}
-            onPage={setPage}
-            onPageSize={(size) => (setPageSize(size), setPage(1))}
-          />
-        )}
+        {data && <Pager {...listing.pagerProps} />}
       </div>
       {closing && (
         <CloseDialog

@@ -4,7 +4,7 @@ import { bindings as fetchBindings, exchanges as fetchExchanges } from '../api/e
 import type { Exchange } from '../api/types';
 import { Select } from '../components/form';
 import { RouteGraph } from '../components/RouteGraph';
-import { FilterBox, Pager, SortHeader, pageRows, sortRows, type SortState } from '../components/table';
+import { EmptyRow, FilterBox, Pager, SortHeader, useBrowserListing } from '../components/table';
 import { Badge, Card, ErrorBox, FeatureFlags, Loading, PageHeader } from '../components/ui';
 import { exchangeLabel, rate } from '../lib/format';
 import { usePoll } from '../lib/poll';
@@ -34,10 +34,6 @@ export function ExchangesPage() {
   // The graph shows one vhost: the chosen one, else "/" (or the first there is).
   const [graphVhostChoice, setGraphVhost] = useState<string | null>(null);
   const graphVhost = vhost ?? graphVhostChoice ?? (names.includes('/') ? '/' : names[0] ?? '/');
-  const [filter, setFilter] = useState('');
-  const [sort, setSort] = useState<SortState>({ key: 'name', reverse: false });
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(50);
   const [adding, setAdding] = useState(false);
   const [showBuiltIn, setShowBuiltIn] = useState(false);
 
@@ -63,13 +59,15 @@ export function ExchangesPage() {
     bindingCounts.set(key, (bindingCounts.get(key) ?? 0) + 1);
   }
 
-  const needle = filter.trim().toLowerCase();
   // RabbitMQ's predeclared exchanges (the default one and amq.*) are hidden unless asked for.
   const isBuiltIn = (name: string) => name === '' || name.startsWith('amq.');
   const builtInCount = (list ?? []).filter((x) => isBuiltIn(x.name)).length;
-  const filtered = (list ?? []).filter((x) => (showBuiltIn || !isBuiltIn(x.name)) && (!needle || exchangeLabel(x.name).toLowerCase().includes(needle)));
-  const shown = pageRows(sortRows(filtered, sort, sortValue), page, pageSize);
-  const sortProps = { sort, onSort: (s: SortState) => (setSort(s), setPage(1)) };
+  const listing = useBrowserListing(
+    list && (showBuiltIn ? list : list.filter((x) => !isBuiltIn(x.name))),
+    (x, needle) => exchangeLabel(x.name).toLowerCase().includes(needle),
+    sortValue,
+  );
+  const { sortProps, filter } = listing;
 
   return (
     <div class="page">
@@ -83,9 +81,9 @@ export function ExchangesPage() {
         }
       />
       <div class="toolbar">
-        <FilterBox value={filter} onInput={(v) => (setFilter(v), setPage(1))} placeholder="Filter exchanges and routes" />
+        <FilterBox {...listing.filterProps} placeholder="Filter exchanges and routes" />
         <label class="check" title="The default exchange and the amq.* exchanges every vhost has">
-          <input type="checkbox" checked={showBuiltIn} onChange={(e) => (setShowBuiltIn((e.target as HTMLInputElement).checked), setPage(1))} /> show built-in
+          <input type="checkbox" checked={showBuiltIn} onChange={(e) => (setShowBuiltIn((e.target as HTMLInputElement).checked), listing.firstPage())} /> show built-in
           exchanges <span class="muted">({builtInCount})</span>
         </label>
       </div>
@@ -137,7 +135,7 @@ export function ExchangesPage() {
               </tr>
             </thead>
             <tbody>
-              {shown.rows.map((x) => (
+              {listing.rows.map((x) => (
                 <tr>
                   <td>
                     <a class="strong" href={href('exchanges', x.vhost, x.name)}>
@@ -158,28 +156,13 @@ export function ExchangesPage() {
                   <td class="num">{rate(detailRateOf(x.message_stats, 'publish_out'))}</td>
                 </tr>
               ))}
-              {shown.rows.length === 0 && (
-                <tr>
-                  <td colSpan={7} class="empty">
-                    {needle ? 'No exchange matches.' : 'Only the built-in exchanges so far.'}
-                  </td>
-                </tr>
+              {listing.rows.length === 0 && (
+                <EmptyRow colSpan={7}>{listing.needle ? 'No exchange matches.' : 'Only the built-in exchanges so far.'}</EmptyRow>
               )}
             </tbody>
           </table>
         )}
-        {list && (
-          <Pager
-            page={shown.page}
-            pageCount={shown.pageCount}
-            pageSize={pageSize}
-            shown={shown.rows.length}
-            total={filtered.length}
-            unfiltered={list.length}
-            onPage={setPage}
-            onPageSize={(size) => (setPageSize(size), setPage(1))}
-          />
-        )}
+        {list && <Pager {...listing.pagerProps} />}
       </div>
       {adding && (
         <AddExchangeDialog
