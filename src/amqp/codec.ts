@@ -226,6 +226,9 @@ const MAX_SLAB = 256 * 1024;
  * Appends encoded frames into a slab. Regions handed out by take() are never written again (the
  * socket may still hold them), so the slab works as a bump allocator: no per-frame Buffer.
  */
+/** Strings up to this many code units are tried as ASCII in JavaScript before the UTF-8 encoder. */
+const SHORT_ASCII_MAX = 64;
+
 export class Writer {
   buf: Buffer;
   pos = 0;
@@ -233,6 +236,8 @@ export class Writer {
   start = 0;
   private bitPos = -1;
   private bitMask = 0;
+  /** Where the frame being written began (relative to start), or -1 between frames. */
+  private openFrame = -1;
 
   /** Size of the next slab: small for idle connections, growing while a connection writes a lot. */
   private slabSize: number;
@@ -335,6 +340,7 @@ export class Writer {
   beginFrame(type: number, channel: number): number {
     this.bitMask = 0;
     this.ensure(7);
+    this.openFrame = this.pos - this.start;
     this.buf[this.pos] = type;
     this.buf.writeUInt16BE(channel, this.pos + 1);
     this.pos += 3;
@@ -346,6 +352,19 @@ export class Writer {
     this.fillLength(mark);
     this.ensure(1);
     this.buf[this.pos++] = 0xce;
+    this.openFrame = -1;
+  }
+
+  /**
+   * Drops a frame whose encoding failed part way (a name over 255 bytes), so that what follows it on
+   * the connection is still well framed.
+   */
+  discardOpenFrame(): void {
+    if (this.openFrame < 0) return;
+    this.pos = this.start + this.openFrame;
+    this.openFrame = -1;
+    this.bitMask = 0;
+    this.bitPos = -1;
   }
 
   octet(v: number): void {
@@ -395,8 +414,27 @@ export class Writer {
     this.bitMask = 0;
     // Short strings are at most 255 bytes; a longer one is a bug in the caller, not a client's fault.
     this.ensure(256);
+    // Names on the delivery path (consumer tag, exchange, routing key) are short and ASCII: copying
+    // their code units here is cheaper than a call into the UTF-8 encoder, once per name per delivery.
+    const n = s.length;
+    if (n <= SHORT_ASCII_MAX) {
+      const buf = this.buf;
+      const start = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[start + i] = c;
+      }
+      if (i === n) {
+        buf[this.pos] = n;
+        this.pos = start + n;
+        return;
+      }
+    }
     const len = this.buf.write(s, this.pos + 1, 255, 'utf8');
-    if (len === 255 && Buffer.byteLength(s) > 255) throw new RangeError(`short string too long: ${s.slice(0, 40)}…`);
+    // A string cut short stops within 3 bytes of the limit (a character is at most 4 bytes).
+    if (len >= 252 && Buffer.byteLength(s) > 255) throw new RangeError(`short string too long: ${s.slice(0, 40)}…`);
     this.buf[this.pos] = len;
     this.pos += 1 + len;
   }

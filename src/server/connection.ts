@@ -272,6 +272,9 @@ export class Connection implements FrameSink, FlowWaiter {
     return have.subarray(8);
   }
 
+  /** A delivery could not be encoded: the connection is being closed and writes no more deliveries. */
+  private encodingFailed = false;
+
   private onInputError(err: unknown): void {
     // Before tune-ok RabbitMQ does not explain itself: a client that breaks the handshake is dropped.
     if (this.state === State.AwaitingStartOk || this.state === State.AwaitingTuneOk) {
@@ -284,6 +287,7 @@ export class Connection implements FrameSink, FlowWaiter {
     if (err instanceof SilentClose) return this.destroy();
     if (err instanceof AmqpError) return this.closeWithError(err, err.methodId ?? 0);
     this.ctx.log.error(`connection ${this.remoteAddress}: internal error`, err);
+    this.writer.discardOpenFrame();
     this.closeWithError(internalError('internal error'), 0);
   }
 
@@ -384,6 +388,7 @@ export class Connection implements FrameSink, FlowWaiter {
   private channelFailed(ch: Channel, err: unknown, methodId: number): void {
     if (!(err instanceof AmqpError)) {
       this.ctx.log.error(`channel ${ch.id} on ${this.remoteAddress}: internal error`, err);
+      this.writer.discardOpenFrame();
       err = internalError('internal error');
     }
     const e = err as AmqpError;
@@ -564,7 +569,19 @@ export class Connection implements FrameSink, FlowWaiter {
   }
 
   writeDeliver(channel: number, consumerTag: string, deliveryTag: number, redelivered: boolean, msg: Message): void {
-    encodeBasicDeliver(this.writer, channel, consumerTag, deliveryTag, redelivered, msg.exchange, msg.routingKey);
+    if (this.encodingFailed) return;
+    try {
+      encodeBasicDeliver(this.writer, channel, consumerTag, deliveryTag, redelivered, msg.exchange, msg.routingKey);
+    } catch (err) {
+      // A name AMQP cannot carry (over 255 bytes, from the HTTP API or an x-argument) reached this
+      // consumer. RabbitMQ closes the consumer's connection with 541; so does Warren, after the
+      // caller (which may be another client's publish) has returned, and without a torn frame.
+      this.writer.discardOpenFrame();
+      this.encodingFailed = true;
+      this.ctx.log.error(`connection ${this.remoteAddress}: cannot encode a delivery`, err);
+      process.nextTick(() => this.closeWithError(internalError('internal error'), 0));
+      return;
+    }
     this.writeContent(channel, msg);
   }
 

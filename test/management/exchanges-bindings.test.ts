@@ -182,6 +182,17 @@ describe('PUT / DELETE /api/exchanges/{vhost}/{name}', () => {
     assert.match((bogus.body as { reason: string }).reason, /^(unknown|invalid) exchange type 'bogus'$/);
   });
 
+  test('a name over 255 bytes: RabbitMQ 3.10 creates the exchange (no AMQP client can name it); Warren refuses it as RabbitMQ refuses such a queue', async () => {
+    const long = `${uniq('x.long')}.`.padEnd(256, 'x');
+    cleanup.delete(t, xpath(long));
+    const r = await call(t, 'PUT', xpath(long), { type: 'direct' });
+    if ((await get(t, '/api/overview')).product_name === 'Warren') {
+      expectError(r, 400, badRequest('exchange should be less than 255 bytes, actually was 256\n'));
+    } else {
+      expectStatus(r, 201);
+    }
+  });
+
   test("amq.* names: declaring a new one and deleting a standard one are 401 Access refused.; redeclaring a standard one is 204", async () => {
     expectError(await call(t, 'PUT', xpath(`amq.${uniq('x')}`), { type: 'topic' }), 401, ACCESS_REFUSED);
     expectError(await call(t, 'DELETE', xpath('amq.direct')), 401, ACCESS_REFUSED);
@@ -206,6 +217,16 @@ describe('PUT / DELETE /api/exchanges/{vhost}/{name}', () => {
 });
 
 describe('POST /api/exchanges/{vhost}/{name}/publish', () => {
+  test('a routing key over 255 bytes: RabbitMQ routes it (and a consumer it reaches is closed with 541); Warren refuses it with 400', async () => {
+    const key = 'k'.repeat(256);
+    const r = await call(t, 'POST', `${xpath('amq.topic')}/publish`, { properties: {}, routing_key: key, payload: 'x', payload_encoding: 'string' });
+    if ((await get(t, '/api/overview')).product_name === 'Warren') {
+      expectError(r, 400, badRequest('routing_key should be less than 255 bytes, actually was 256\n'));
+    } else {
+      expectStatus(r, 200);
+    }
+  });
+
   test("counts in the overview's message_stats like a mandatory AMQP publish (publish; return_unroutable when nothing routed)", async () => {
     const stats = async () => ((await get(t, '/api/overview')).message_stats ?? {}) as { publish?: number; return_unroutable?: number };
     // RabbitMQ's figures lag up to 5 s: let them settle before taking the baseline

@@ -213,6 +213,16 @@ describe('PUT /api/queues/{vhost}/{name}', () => {
     expectStatus(await call(t, 'GET', qpath(name)), 404);
   });
 
+  test('a name over 255 bytes is 400 "queue should be less than 255 bytes, actually was N"; 255 bytes is fine', async () => {
+    const long = `${uniq('q.long')}.`.padEnd(256, 'x');
+    expectError(await call(t, 'PUT', qpath(long), { durable: false }), 400, badRequest('queue should be less than 255 bytes, actually was 256\n'));
+    const accented = 'é'.repeat(128); // 256 bytes in 128 characters
+    expectError(await call(t, 'PUT', qpath(accented), { durable: false }), 400, badRequest('queue should be less than 255 bytes, actually was 256\n'));
+    const most = long.slice(0, 255);
+    cleanup.delete(t, qpath(most));
+    await ok(t, 'PUT', qpath(most), { durable: false }, 201);
+  });
+
   test("a name starting with 'amq.' is refused with 401 Access refused.", async () => {
     expectError(await call(t, 'PUT', qpath(`amq.${uniq('q')}`), { durable: false }), 401, {
       error: 'not_authorised',

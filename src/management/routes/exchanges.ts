@@ -39,6 +39,10 @@ export function exchangeRoutes(api: Api): void {
     const autoDelete = booleanField(body, 'auto_delete');
     const internal = booleanField(body, 'internal');
     const args = argumentsFromJson(body.arguments);
+    // RabbitMQ 3.10 takes a longer name here, but no AMQP client could then name the exchange and
+    // every delivery from it would close its consumer's connection: refused, in the words it uses for queues.
+    const size = Buffer.byteLength(name);
+    if (size > 255) throw badRequest(`exchange should be less than 255 bytes, actually was ${size}\n`);
     requirePermission(api, call, vh.name, 'configure', name);
     const existed = vh.exchanges.has(name);
     try {
@@ -70,6 +74,9 @@ export function exchangeRoutes(api: Api): void {
     requirePermission(api, call, vh.name, 'write', x.name);
     const key = body.routing_key;
     if (typeof key !== 'string') throw badRequest(['not_string', 'routing_key']);
+    // RabbitMQ routes a longer key and then closes the connection of the consumer it reaches (541):
+    // Warren refuses it here instead, so one API call cannot break another client.
+    if (Buffer.byteLength(key) > 255) throw badRequest(`routing_key should be less than 255 bytes, actually was ${Buffer.byteLength(key)}\n`);
     const encoding = body.payload_encoding;
     if (encoding !== 'string' && encoding !== 'base64') throw badRequest(['unsupported_encoding', encoding as Json]);
     if (typeof body.payload !== 'string') throw badRequest(['not_string', 'payload']);

@@ -36,6 +36,9 @@ export function queueRoutes(api: Api): void {
     const durable = booleanField(body, 'durable');
     const autoDelete = booleanField(body, 'auto_delete');
     const args = argumentsFromJson(body.arguments);
+    // AMQP names are short strings; RabbitMQ refuses a longer one here with this text.
+    const size = Buffer.byteLength(name);
+    if (size > 255) throw badRequest(`queue should be less than 255 bytes, actually was ${size}\n`);
     requirePermission(api, call, vh.name, 'configure', name);
     const existed = vh.queues.has(name);
     vh.declareQueue(name, false, durable, false, autoDelete, args, 0);
