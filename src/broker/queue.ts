@@ -57,6 +57,9 @@ export class Queue {
   readonly ready: ReadyList;
   /** Body bytes of the ready messages (x-max-length-bytes counts these). */
   readyBytes = 0;
+  /** Ready messages held in storage (persistent, in a durable queue), and their body bytes. */
+  persistentReady = 0;
+  persistentReadyBytes = 0;
   consumers: Consumer[] = [];
   /** Behaviour from x-arguments and policy; recomputed when the policy changes. */
   settings: QueueSettings;
@@ -181,7 +184,7 @@ export class Queue {
     if (ttl >= 0) qm.expiresAt = (this.enqueuedAt = Date.now()) + ttl;
     if (this.pager !== null && this.ready.length >= PAGE_OUT_AT) this.pager.pageOut(qm);
     this.ready.push(qm);
-    this.readyBytes += size;
+    this.countIn(qm);
     if (this.consumers.length > 0) {
       this.dispatch();
       if (this.ready.length > FLOW_HIGH) this.inFlow = true;
@@ -391,7 +394,7 @@ export class Queue {
     // Expiry counts from when the message arrived (at least 1 so that 0 still means "never").
     if (ttl >= 0) qm.expiresAt = Math.max(1, (enqueuedAt || Date.now()) + ttl);
     this.ready.push(qm);
-    this.readyBytes += qm.size;
+    this.countIn(qm);
     if (qm.seq >= this.nextSeq) this.nextSeq = qm.seq + 1;
   }
 
@@ -406,8 +409,25 @@ export class Queue {
     const head = this.ready.peek();
     if (head === undefined) return undefined;
     if (head.message === null) this.pageInAhead();
-    this.readyBytes -= head.size;
+    this.countOut(head);
     return this.ready.shift();
+  }
+
+  /** Keeps the ready figures (bytes, persistent count and bytes) as a message joins or leaves. */
+  private countIn(qm: QueuedMessage): void {
+    this.readyBytes += qm.size;
+    if (qm.storeId !== 0) {
+      this.persistentReady++;
+      this.persistentReadyBytes += qm.size;
+    }
+  }
+
+  private countOut(qm: QueuedMessage): void {
+    this.readyBytes -= qm.size;
+    if (qm.storeId !== 0) {
+      this.persistentReady--;
+      this.persistentReadyBytes -= qm.size;
+    }
   }
 
   /**
@@ -510,7 +530,7 @@ export class Queue {
       this.ready.push(qm);
       if (qm.storeId !== 0) this.storage?.returned(this, qm);
     } else this.ready.putBack(qm);
-    this.readyBytes += qm.size;
+    this.countIn(qm);
     this.enforceLength();
     this.headChanged();
   }
@@ -548,6 +568,8 @@ export class Queue {
     if (this.storage || this.pager) for (const qm of this.ready.drain()) this.forget(qm);
     else this.ready.clear();
     this.readyBytes = 0;
+    this.persistentReady = 0;
+    this.persistentReadyBytes = 0;
     this.clearExpiryTimer();
     if (this.inFlow) this.releaseFlow();
     return n;

@@ -72,8 +72,8 @@ export function globalCounters(s: GlobalStats, broker: Broker): Counters {
   };
 }
 
-/** Objects opened and closed since the start (closed ones: opened minus those open now). */
-export function churnCounters(broker: Broker, amqp: AmqpServer): Counters {
+/** Connections past the handshake (open on a vhost), and their channels. */
+export function openConnections(amqp: AmqpServer): { connections: number; channels: number } {
   let connections = 0;
   let channels = 0;
   for (const c of amqp.connections) {
@@ -81,6 +81,12 @@ export function churnCounters(broker: Broker, amqp: AmqpServer): Counters {
     connections++;
     channels += c.snapshot().channels.length;
   }
+  return { connections, channels };
+}
+
+/** Objects opened and closed since the start (closed ones: opened minus those open now). */
+export function churnCounters(broker: Broker, amqp: AmqpServer, open = openConnections(amqp)): Counters {
+  const { connections, channels } = open;
   const s = broker.stats;
   return {
     connection_created: s.connectionsOpened,
@@ -92,9 +98,6 @@ export function churnCounters(broker: Broker, amqp: AmqpServer): Counters {
     queue_deleted: s.queuesDeleted,
   };
 }
-
-/** Fields that are message_stats (the rest are queue depths, reported at the top level). */
-export const DEPTH_FIELDS = new Set(['messages', 'messages_ready', 'messages_unacknowledged']);
 
 /** Everything the rate sampler follows: the broker's totals, every queue, every channel. */
 export function* managementCounters(broker: Broker, amqp: AmqpServer): Iterable<[object, Counters]> {

@@ -4,7 +4,7 @@ import type { Queue } from '../broker/queue.js';
 import type { VHost } from '../broker/vhost.js';
 import type { Api, Call } from './api.js';
 import type { AccessKind } from '../broker/users.js';
-import { accessRefused, notFound } from './http-error.js';
+import { accessRefused, badRequest, notFound } from './http-error.js';
 
 export function visibleVhosts(api: Api, call: Call): VHost[] {
   return [...api.ctx.broker.vhosts.values()].filter((vh) => call.user.sees(vh.name));
@@ -35,6 +35,15 @@ export function exchangeOf(vh: VHost, name: string): Exchange {
 }
 
 /** Query flags as RabbitMQ reads them: present and 'true'. */
+/**
+ * A name or key AMQP carries as a short string: at most 255 bytes, else 400 in the words RabbitMQ uses
+ * for a queue name ("queue should be less than 255 bytes, actually was 256").
+ */
+export function requireShortString(what: string, value: string): void {
+  const size = Buffer.byteLength(value);
+  if (size > 255) throw badRequest(`${what} should be less than 255 bytes, actually was ${size}\n`);
+}
+
 export function flag(v: string | undefined): boolean {
   return v === 'true';
 }

@@ -66,14 +66,14 @@ export function listResponse<T>(
   const reverse = query.sort_reverse === 'true';
   const sortKey = query.sort ?? '';
   let rows: Row[] | null = null;
+  const readSortField = sortKey === '' ? undefined : sortField?.(sortKey);
   if (sortKey === '' || sortKey === 'name') {
     const byName = (a: T, b: T) => compare(nameOf(a), nameOf(b));
     const cmp = sortKey === '' && vhostOf ? (a: T, b: T) => compare(vhostOf(a), vhostOf(b)) || byName(a, b) : byName;
     list = [...list].sort(reverse ? (a, b) => cmp(b, a) : cmp);
-  } else if (sortField?.(sortKey)) {
+  } else if (readSortField) {
     // the same order as sorting the rendered rows, without rendering them
-    const read = sortField(sortKey)!;
-    const keyed = list.map((t) => ({ t, k: read(t) }));
+    const keyed = list.map((t) => ({ t, k: readSortField(t) }));
     keyed.sort((a, b) => {
       const c = compareJson(a.k, b.k);
       return reverse ? -c : c;

@@ -66,22 +66,6 @@ function queueMemory(q: Queue): number {
   return 2048 + (q.messageCount + q.unackedCount) * PER_MESSAGE + q.readyBytes + q.unackedBytes;
 }
 
-/** Persistent messages (and their bytes) a queue holds on disk; none without storage. Counts the ready ones. */
-function persistentFigures(q: Queue): { messages: number; bytes: number } {
-  let messages = 0;
-  let bytes = 0;
-  if (q.storage !== null) {
-    for (let i = 0; i < q.ready.length; i++) {
-      const qm = q.ready.at(i);
-      if (qm.storeId !== 0) {
-        messages++;
-        bytes += qm.size;
-      }
-    }
-  }
-  return { messages, bytes };
-}
-
 /** The timestamp property (seconds) of the message at the head, when it has one and is in memory. */
 function headTimestamp(q: Queue): number | null {
   const head = q.ready.peek()?.message;
@@ -94,7 +78,6 @@ export function queueView(ctx: ManagementContext, q: Queue, ranges: Ranges = {})
   const counters = queueCounters(q);
   const sac = q.settings.singleActiveConsumer ? (q.consumers[0]?.tag ?? null) : null;
   const exclusiveConsumer = q.consumers.find((c) => c.exclusive)?.tag ?? null;
-  const persistent = persistentFigures(q);
   // The share of the last sampling interval in which the queue could deliver at once: not when messages
   // waited and every consumer was at its prefetch limit. No consumers: 0, as RabbitMQ.
   const capacity = q.consumerCount > 0 ? consumerCapacity(ctx.rates.rate(q, 'consumers_blocked_ms')) : 0;
@@ -126,8 +109,8 @@ export function queueView(ctx: ManagementContext, q: Queue, ranges: Ranges = {})
     message_bytes: q.readyBytes + q.unackedBytes,
     message_bytes_ready: q.readyBytes,
     message_bytes_unacknowledged: q.unackedBytes,
-    messages_persistent: persistent.messages,
-    message_bytes_persistent: persistent.bytes,
+    messages_persistent: q.persistentReady,
+    message_bytes_persistent: q.persistentReadyBytes,
     message_stats: messageStats(ctx, q, counters, ranges.msgRates),
   };
 }

@@ -10,7 +10,7 @@ import type { VHost } from '../../broker/vhost.js';
 import { created, noContent, type Api, type Call } from '../api.js';
 import { badRequest, notFound, notFoundNamed, withReplyCode } from '../http-error.js';
 import { argumentsFromJson, propertiesFromJson, type Json } from '../json-fields.js';
-import { exchangeOf, flag, requirePermission, vhostOf, vhostsOf } from '../lookup.js';
+import { exchangeOf, flag, requirePermission, requireShortString, vhostOf, vhostsOf } from '../lookup.js';
 import { listResponse } from '../paging.js';
 import { bindingView, defaultBindingView, exchangeView, propertiesKey } from '../views.js';
 import { booleanField } from './queues.js';
@@ -41,8 +41,7 @@ export function exchangeRoutes(api: Api): void {
     const args = argumentsFromJson(body.arguments);
     // RabbitMQ 3.10 takes a longer name here, but no AMQP client could then name the exchange and
     // every delivery from it would close its consumer's connection: refused, in the words it uses for queues.
-    const size = Buffer.byteLength(name);
-    if (size > 255) throw badRequest(`exchange should be less than 255 bytes, actually was ${size}\n`);
+    requireShortString('exchange', name);
     requirePermission(api, call, vh.name, 'configure', name);
     const existed = vh.exchanges.has(name);
     try {
@@ -76,7 +75,7 @@ export function exchangeRoutes(api: Api): void {
     if (typeof key !== 'string') throw badRequest(['not_string', 'routing_key']);
     // RabbitMQ routes a longer key and then closes the connection of the consumer it reaches (541):
     // Warren refuses it here instead, so one API call cannot break another client.
-    if (Buffer.byteLength(key) > 255) throw badRequest(`routing_key should be less than 255 bytes, actually was ${Buffer.byteLength(key)}\n`);
+    requireShortString('routing_key', key);
     const encoding = body.payload_encoding;
     if (encoding !== 'string' && encoding !== 'base64') throw badRequest(['unsupported_encoding', encoding as Json]);
     if (typeof body.payload !== 'string') throw badRequest(['not_string', 'payload']);

@@ -5,7 +5,7 @@ import { RABBITMQ_COMPATIBLE_VERSION } from '../../broker/definitions-export.js'
 import { Message } from '../../broker/message.js';
 import { encodeProperties } from '../../amqp/properties.js';
 import { Reply, type Api } from '../api.js';
-import { churnCounters, globalCounters } from '../counters.js';
+import { churnCounters, globalCounters, openConnections } from '../counters.js';
 import { badRequest, notFound } from '../http-error.js';
 import type { Json } from '../json-fields.js';
 import { vhostOf } from '../lookup.js';
@@ -55,15 +55,10 @@ export function overviewRoutes(api: Api): void {
       queues += vh.queues.size;
       for (const q of vh.queues.values()) consumers += q.consumers.length;
     }
-    let connections = 0;
-    let channels = 0;
-    for (const c of ctx.amqp.connections) {
-      if (c.vhost === null) continue;
-      connections++;
-      channels += c.snapshot().channels.length;
-    }
+    const open = openConnections(ctx.amqp);
+    const { connections, channels } = open;
     const counters = globalCounters(broker.stats, broker);
-    const churn = churnCounters(broker, ctx.amqp);
+    const churn = churnCounters(broker, ctx.amqp, open);
     const ranges = rangesOf(call);
     const lengths = (f: string) => ctx.rates.details(broker.stats, f, ranges.lengths);
     const churnRates: Record<string, Json> = {};

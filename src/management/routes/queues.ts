@@ -9,7 +9,7 @@ import type { VHost } from '../../broker/vhost.js';
 import { created, noContent, type Api, type Call } from '../api.js';
 import { badRequest, notFoundNamed, withReplyCode } from '../http-error.js';
 import { argumentsFromJson, propertiesToJson } from '../json-fields.js';
-import { exchangeOf, flag, queueOf, requirePermission, vhostOf, vhostsOf } from '../lookup.js';
+import { exchangeOf, flag, queueOf, requirePermission, requireShortString, vhostOf, vhostsOf } from '../lookup.js';
 import { listResponse } from '../paging.js';
 import { rangesOf } from '../ranges.js';
 import { bindingView, consumerView, defaultBindingView, queueSortField, queueView } from '../views.js';
@@ -36,9 +36,7 @@ export function queueRoutes(api: Api): void {
     const durable = booleanField(body, 'durable');
     const autoDelete = booleanField(body, 'auto_delete');
     const args = argumentsFromJson(body.arguments);
-    // AMQP names are short strings; RabbitMQ refuses a longer one here with this text.
-    const size = Buffer.byteLength(name);
-    if (size > 255) throw badRequest(`queue should be less than 255 bytes, actually was ${size}\n`);
+    requireShortString('queue', name);
     requirePermission(api, call, vh.name, 'configure', name);
     const existed = vh.queues.has(name);
     vh.declareQueue(name, false, durable, false, autoDelete, args, 0);
